@@ -1,0 +1,92 @@
+/**
+ * pyprov's one error taxonomy.
+ *
+ * Two kinds of things go wrong, and they must never be confused:
+ *
+ * - A {@link PyprovError} means *no verdict could be reached*: bad usage, an
+ *   unreadable or malformed input, a missing trusted root, a network failure.
+ *   The CLI exits 2.
+ * - A {@link CheckFailure} is a *verdict*: the target was examined and failed
+ *   a named check (bad signature, wrong digest, wrong publisher...). The CLI
+ *   exits 1.
+ *
+ * Codes are stable: they appear in JSON output and scripts may match on them.
+ */
+
+/** Codes for errors that prevent a verdict (exit 2). */
+export const ERROR_CODES = [
+  "USAGE",
+  "INPUT_UNREADABLE",
+  "INPUT_TOO_LARGE",
+  "INPUT_MALFORMED",
+  "TRUST_ROOT_INVALID",
+  "TRUST_ROOT_MISSING",
+  "NETWORK",
+  "INTERNAL",
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+export class PyprovError extends Error {
+  readonly code: ErrorCode;
+  /** The file (or URL) the problem is in, when there is one. */
+  readonly source: string | undefined;
+
+  constructor(code: ErrorCode, message: string, options: { source?: string; cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = "PyprovError";
+    this.code = code;
+    this.source = options.source;
+  }
+
+  /** One line for a person: "<source>: <message>". */
+  oneLine(): string {
+    const text = this.message.replace(/\s+/g, " ").trim();
+    return this.source ? `${this.source}: ${text}` : text;
+  }
+}
+
+/** Codes for verification failures (exit 1). */
+export const FAILURE_CODES = [
+  // Trust material and cryptography (Sigstore)
+  "CERTIFICATE_CHAIN", // not issued by a trusted Fulcio CA, or not valid at the verified time
+  "CERTIFICATE_SCT", // no valid signed certificate timestamp
+  "CERTIFICATE_USAGE", // key usage / extended key usage / CA flag wrong for a signing leaf
+  "TIMESTAMP", // no verified time, or an RFC 3161 timestamp failed
+  "TLOG_INCLUSION", // SET, inclusion proof or checkpoint failed
+  "TLOG_BODY", // the log entry does not record this signature/payload
+  "TLOG_CERTIFICATE", // the log entry records another certificate
+  "TLOG_KIND", // a log-entry kind pyprov does not accept
+  "TLOG_PROOF_INCONSISTENT", // inclusion proof disagrees with its signed checkpoint
+  "SIGNATURE", // DSSE signature does not verify
+  // The in-toto statement
+  "PAYLOAD_TYPE",
+  "STATEMENT_INVALID",
+  "PREDICATE_TYPE",
+  "SUBJECT_NAME",
+  "SUBJECT_DIGEST",
+  // Identity
+  "PUBLISHER_KIND",
+  "PUBLISHER_MISMATCH",
+  "EXPECTATION_MISMATCH",
+  // Coverage
+  "NO_ATTESTATIONS",
+  "VERIFICATION", // any other failure reported by the Sigstore verifier
+] as const;
+export type FailureCode = (typeof FAILURE_CODES)[number];
+
+/** A failed check: carried as data in results, thrown only inside a single check. */
+export class CheckFailure extends Error {
+  readonly code: FailureCode;
+  constructor(code: FailureCode, message: string, options: { cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = "CheckFailure";
+    this.code = code;
+  }
+}
+
+/** Describe any thrown value in one line, without a stack trace. */
+export function describeError(err: unknown): string {
+  if (err instanceof PyprovError) return err.oneLine();
+  if (err instanceof Error) return err.message.replace(/\s+/g, " ").trim() || err.name;
+  return String(err);
+}

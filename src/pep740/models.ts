@@ -1,0 +1,178 @@
+/**
+ * PEP 740 data models, parsed with zod (never cast).
+ *
+ * Shapes follow verification-rules.md §1: an Attestation carries a leaf
+ * certificate, one or more Sigstore transparency-log entries (protobuf-JSON),
+ * optional RFC 3161 timestamps, and a DSSE-like envelope holding the raw
+ * in-toto statement bytes. A Provenance object groups attestations by the
+ * (unsigned) publisher that the index says uploaded them.
+ */
+import { z } from "zod";
+
+/** Strict standard base64 (RFC 4648 §4), padding optional, decoded to bytes. */
+export const base64Bytes = z.string().transform((s, ctx) => {
+  const bytes = decodeBase64Strict(s);
+  if (bytes === undefined) {
+    ctx.addIssue({ code: "custom", message: "not valid base64" });
+    return z.NEVER;
+  }
+  return bytes;
+});
+
+const B64_RE = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}(?:==)?|[A-Za-z0-9+/]{3}=?)?$/;
+
+export function decodeBase64Strict(s: string): Buffer | undefined {
+  if (!B64_RE.test(s)) return undefined;
+  return Buffer.from(s, "base64");
+}
+
+/** A non-negative decimal integer sent as a JSON string (protobuf int64), kept as bigint. */
+const uint64String = z
+  .string()
+  .regex(/^(0|[1-9][0-9]{0,19})$/, "must be a non-negative decimal integer")
+  .transform((s) => BigInt(s))
+  .refine((n) => n <= 0xffffffffffffffffn, "out of range");
+
+/** protobuf-JSON int64 may also arrive as a JSON number. */
+const uint64 = z.union([
+  uint64String,
+  z
+    .number()
+    .int()
+    .nonnegative()
+    .refine((n) => Number.isSafeInteger(n), "out of range")
+    .transform((n) => BigInt(n)),
+]);
+
+export const KindVersionSchema = z.strictObject({
+  kind: z.string().min(1),
+  version: z.string().min(1),
+});
+
+export const InclusionProofSchema = z.strictObject({
+  logIndex: uint64,
+  rootHash: base64Bytes,
+  treeSize: uint64,
+  hashes: z.array(base64Bytes).max(64),
+  checkpoint: z.strictObject({ envelope: z.string().min(1) }),
+});
+
+/** A Sigstore TransparencyLogEntry in protobuf-JSON form. */
+export const TransparencyLogEntrySchema = z.strictObject({
+  logIndex: uint64,
+  logId: z.strictObject({ keyId: base64Bytes }),
+  kindVersion: KindVersionSchema,
+  integratedTime: uint64.optional(),
+  inclusionPromise: z.strictObject({ signedEntryTimestamp: base64Bytes }).optional(),
+  inclusionProof: InclusionProofSchema.optional(),
+  canonicalizedBody: base64Bytes,
+});
+export type TransparencyLogEntry = z.infer<typeof TransparencyLogEntrySchema>;
+
+export const AttestationSchema = z.strictObject({
+  version: z.literal(1),
+  verification_material: z.strictObject({
+    certificate: base64Bytes,
+    transparency_entries: z.array(TransparencyLogEntrySchema).min(1).max(32),
+    timestamps: z.array(base64Bytes).max(32).optional(),
+  }),
+  envelope: z.strictObject({
+    statement: base64Bytes,
+    signature: base64Bytes,
+  }),
+});
+export type Attestation = z.infer<typeof AttestationSchema>;
+
+const environment = z
+  .string()
+  .nullish()
+  .transform((e) => (e === "" || e === null || e === undefined ? undefined : e));
+
+export const GitHubPublisherSchema = z.looseObject({
+  kind: z.literal("GitHub"),
+  repository: z.string().min(1),
+  workflow: z.string().min(1),
+  environment,
+  claims: z.unknown().optional(),
+});
+export const GitLabPublisherSchema = z.looseObject({
+  kind: z.literal("GitLab"),
+  repository: z.string().min(1),
+  workflow_filepath: z.string().min(1),
+  environment,
+  claims: z.unknown().optional(),
+});
+export const GooglePublisherSchema = z.looseObject({
+  kind: z.literal("Google"),
+  email: z.string().min(1),
+  claims: z.unknown().optional(),
+});
+/**
+ * Any publisher object: kind is open-ended in the spec. Known kinds are parsed
+ * with their own schema; an unknown kind is kept as-is so verification can
+ * fail closed and name it.
+ */
+export const UnknownPublisherSchema = z.looseObject({ kind: z.string() });
+
+export type GitHubPublisher = z.infer<typeof GitHubPublisherSchema>;
+export type GitLabPublisher = z.infer<typeof GitLabPublisherSchema>;
+export type GooglePublisher = z.infer<typeof GooglePublisherSchema>;
+export type KnownPublisher = GitHubPublisher | GitLabPublisher | GooglePublisher;
+export type Publisher = KnownPublisher | { kind: string; unknown: true };
+
+export const PublisherSchema = UnknownPublisherSchema.transform((p, ctx): Publisher => {
+  const schema =
+    p.kind === "GitHub"
+      ? GitHubPublisherSchema
+      : p.kind === "GitLab"
+        ? GitLabPublisherSchema
+        : p.kind === "Google"
+          ? GooglePublisherSchema
+          : undefined;
+  if (!schema) return { kind: p.kind, unknown: true };
+  const parsed = schema.safeParse(p);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) ctx.addIssue({ ...issue, code: "custom" });
+    return z.NEVER;
+  }
+  return parsed.data;
+});
+
+export const AttestationBundleSchema = z.strictObject({
+  publisher: PublisherSchema,
+  attestations: z.array(AttestationSchema).min(1).max(64),
+});
+
+export const ProvenanceSchema = z.strictObject({
+  version: z.literal(1),
+  attestation_bundles: z.array(AttestationBundleSchema).min(1).max(64),
+});
+export type Provenance = z.infer<typeof ProvenanceSchema>;
+export type AttestationBundle = z.infer<typeof AttestationBundleSchema>;
+
+/** The predicate types PyPI accepts (verification-rules.md C6). */
+export const PREDICATE_PUBLISH_V1 = "https://docs.pypi.org/attestations/publish/v1";
+export const PREDICATE_SLSA_PROVENANCE_V1 = "https://slsa.dev/provenance/v1";
+export const KNOWN_PREDICATE_TYPES: readonly string[] = [
+  PREDICATE_PUBLISH_V1,
+  PREDICATE_SLSA_PROVENANCE_V1,
+];
+export const INTOTO_PAYLOAD_TYPE = "application/vnd.in-toto+json";
+export const INTOTO_STATEMENT_V1 = "https://in-toto.io/Statement/v1";
+
+const DIGEST_ALGORITHMS = ["sha256", "sha384", "sha512", "sha3_256", "sha3_384", "sha3_512"];
+
+/** in-toto Statement v1 as PyPI requires it (C6). */
+export const StatementSchema = z.looseObject({
+  _type: z.string(),
+  subject: z.array(
+    z.looseObject({
+      name: z.string(),
+      digest: z.record(z.string(), z.string()),
+    }),
+  ),
+  predicateType: z.string(),
+  predicate: z.union([z.record(z.string(), z.unknown()), z.null()]).optional(),
+});
+export type Statement = z.infer<typeof StatementSchema>;
+export const ALLOWED_DIGEST_ALGORITHMS: readonly string[] = DIGEST_ALGORITHMS;
