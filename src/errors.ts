@@ -31,7 +31,11 @@ export class PyprovError extends Error {
   /** The file (or URL) the problem is in, when there is one. */
   readonly source: string | undefined;
 
-  constructor(code: ErrorCode, message: string, options: { source?: string; cause?: unknown } = {}) {
+  constructor(
+    code: ErrorCode,
+    message: string,
+    options: { source?: string; cause?: unknown } = {},
+  ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = "PyprovError";
     this.code = code;

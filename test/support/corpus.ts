@@ -52,7 +52,9 @@ export function requireCorpus(): string {
 let manifest: ManifestCase[] | undefined;
 export function loadManifest(): ManifestCase[] {
   requireCorpus();
-  manifest ??= JSON.parse(readFileSync(join(CORPUS_DIR, "MANIFEST.json"), "utf8")) as ManifestCase[];
+  manifest ??= JSON.parse(
+    readFileSync(join(CORPUS_DIR, "MANIFEST.json"), "utf8"),
+  ) as ManifestCase[];
   return manifest;
 }
 

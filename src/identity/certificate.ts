@@ -1,0 +1,355 @@
+/**
+ * Decode a Fulcio leaf certificate: names, validity, usage bits, SAN and the
+ * Fulcio claims (verification-rules.md §7).
+ *
+ * Decoding never verifies anything: call it on a leaf whose chain and
+ * signature the Sigstore verifier has already accepted. Anything that cannot
+ * be decoded exactly throws {@link CertificateDecodeError} (a plain `Error`
+ * subclass, never a CheckFailure or PyprovError): the caller decides whether
+ * that is malformed input or a failed verdict. C4 (key usage) is reported by
+ * {@link checkLeafUsage}, not thrown.
+ *
+ * Extensions come from @peculiar/x509 (`X509Certificate.extensions`); the
+ * Fulcio values and the SAN otherName (.7 username), which @peculiar/x509
+ * does not render, are decoded with asn1js.
+ */
+import "reflect-metadata"; // must come before @peculiar/x509
+import {
+  BasicConstraintsExtension,
+  ExtendedKeyUsageExtension,
+  KeyUsageFlags,
+  KeyUsagesExtension,
+  SubjectAlternativeNameExtension,
+  X509Certificate,
+  type Extension,
+} from "@peculiar/x509";
+import * as asn1js from "asn1js";
+import { describeOid, fulcioOid, fulcioOidInfo, isUnderFulcioArc } from "./oids.js";
+
+export interface FulcioClaims {
+  /** .8 if present, else .1. */
+  issuer?: string;
+  issuerV1?: string;
+  issuerV2?: string;
+  githubWorkflowTrigger?: string;
+  githubWorkflowSha?: string;
+  githubWorkflowName?: string;
+  githubWorkflowRepository?: string;
+  githubWorkflowRef?: string;
+  buildSignerUri?: string;
+  buildSignerDigest?: string;
+  runnerEnvironment?: string;
+  sourceRepositoryUri?: string;
+  sourceRepositoryDigest?: string;
+  sourceRepositoryRef?: string;
+  sourceRepositoryIdentifier?: string;
+  sourceRepositoryOwnerUri?: string;
+  sourceRepositoryOwnerIdentifier?: string;
+  buildConfigUri?: string;
+  buildConfigDigest?: string;
+  buildTrigger?: string;
+  runInvocationUri?: string;
+  sourceRepositoryVisibilityAtSigning?: string;
+  deploymentEnvironment?: string;
+  tokenSubject?: string;
+}
+
+export interface SubjectAlternativeNames {
+  uris: string[];
+  emails: string[];
+  /** otherName values of type 1.3.6.1.4.1.57264.1.7 (Fulcio username); other otherName types are ignored. */
+  otherNames: string[];
+  dns: string[];
+}
+
+export interface DecodedCertificate {
+  der: Uint8Array;
+  /** Hex, as @peculiar/x509 renders it. */
+  serialNumber: string;
+  /** Issuer and subject distinguished names (RFC 4514 text); not the OIDC issuer. */
+  issuer: string;
+  subject: string;
+  notBefore: Date;
+  notAfter: Date;
+  san: SubjectAlternativeNames;
+  claims: FulcioClaims;
+  /** every extension under 1.3.6.1.4.1.57264.1 decoded to a string, keyed by full OID */
+  fulcioExtensions: Record<string, string>;
+  keyUsageDigitalSignature: boolean;
+  extendedKeyUsages: string[];
+  isCA: boolean;
+}
+
+/** The certificate (or one of its extensions) cannot be decoded exactly. */
+export class CertificateDecodeError extends Error {
+  /** The extension at fault, when there is one. */
+  readonly oid: string | undefined;
+  constructor(message: string, oid?: string) {
+    super(message);
+    this.name = "CertificateDecodeError";
+    this.oid = oid;
+  }
+}
+
+export const OID_SUBJECT_ALT_NAME = "2.5.29.17";
+export const OID_KEY_USAGE = "2.5.29.15";
+export const OID_EXTENDED_KEY_USAGE = "2.5.29.37";
+export const OID_BASIC_CONSTRAINTS = "2.5.29.19";
+export const OID_EKU_CODE_SIGNING = "1.3.6.1.5.5.7.3.3";
+const OID_FULCIO_USERNAME = fulcioOid(7);
+
+const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+
+function decodeUtf8(bytes: Uint8Array): string | undefined {
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    return undefined;
+  }
+}
+
+function hex(bytes: Uint8Array): string {
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((v, i) => v === b[i]);
+}
+
+type Decoded = { ok: true; value: string } | { ok: false; reason: string };
+
+/** Whether a block is a primitive universal UTF8String (tag 12); asn1js subclasses such as DATE are not. */
+function isUtf8StringBlock(block: asn1js.AsnType): block is asn1js.Utf8String {
+  return (
+    block instanceof asn1js.Utf8String &&
+    block.idBlock.tagClass === 1 &&
+    block.idBlock.tagNumber === 12 &&
+    !block.idBlock.isConstructed
+  );
+}
+
+/** A whole buffer that is exactly one DER UTF8String holding valid UTF-8. */
+export function decodeDerUtf8String(bytes: Uint8Array): Decoded {
+  const parsed = asn1js.fromBER(bytes);
+  if (parsed.offset === -1) return { ok: false, reason: `not BER: ${parsed.result.error}` };
+  if (parsed.offset !== bytes.byteLength) {
+    return {
+      ok: false,
+      reason: `${bytes.byteLength - parsed.offset} trailing byte(s) after the value`,
+    };
+  }
+  const block = parsed.result;
+  if (!isUtf8StringBlock(block)) {
+    const { tagClass, tagNumber } = block.idBlock;
+    return { ok: false, reason: `not a UTF8String (tag class ${tagClass}, number ${tagNumber})` };
+  }
+  const value = decodeUtf8(block.valueBlock.valueHexView);
+  if (value === undefined) return { ok: false, reason: "UTF8String content is not valid UTF-8" };
+  const canonical = new Uint8Array(new asn1js.Utf8String({ value }).toBER());
+  if (!sameBytes(canonical, bytes))
+    return { ok: false, reason: "not DER (non-minimal length encoding)" };
+  return { ok: true, value };
+}
+
+/**
+ * Decode one Fulcio extension value by its OID (never by its first byte):
+ * .1–.6 raw UTF-8, .8–.24 DER UTF8String; any other OID under the Fulcio arc
+ * as a DER UTF8String when it is one, else as lowercase hex.
+ */
+export function decodeFulcioExtension(oid: string, value: Uint8Array): string {
+  const info = fulcioOidInfo(oid);
+  if (info?.encoding === "raw-utf8") {
+    const text = decodeUtf8(value);
+    if (text === undefined) {
+      throw new CertificateDecodeError(
+        `Fulcio extension ${describeOid(oid)} is not valid UTF-8`,
+        oid,
+      );
+    }
+    return text;
+  }
+  const decoded = decodeDerUtf8String(value);
+  if (info?.encoding === "der-utf8string") {
+    if (!decoded.ok) {
+      throw new CertificateDecodeError(
+        `Fulcio extension ${describeOid(oid)} is not a DER UTF8String: ${decoded.reason}`,
+        oid,
+      );
+    }
+    return decoded.value;
+  }
+  return decoded.ok ? decoded.value : hex(value);
+}
+
+function fail(message: string, oid?: string): never {
+  throw new CertificateDecodeError(message, oid);
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+function addName(san: SubjectAlternativeNames, type: string, value: string): void {
+  if (type === "url") san.uris.push(value);
+  else if (type === "email") san.emails.push(value);
+  else if (type === "dns") san.dns.push(value);
+  // ip, dn, registeredID, guid and upn are not Fulcio identities: ignored.
+}
+
+/** otherName ::= [0] IMPLICIT SEQUENCE { type-id OID, value [0] EXPLICIT ANY } */
+function readOtherName(block: asn1js.AsnType, san: SubjectAlternativeNames): void {
+  const fields = block instanceof asn1js.Constructed ? block.valueBlock.value : [];
+  const [typeId, wrapped] = fields;
+  if (
+    fields.length !== 2 ||
+    !(typeId instanceof asn1js.ObjectIdentifier) ||
+    !(wrapped instanceof asn1js.Constructed) ||
+    wrapped.idBlock.tagClass !== 3 ||
+    wrapped.idBlock.tagNumber !== 0 ||
+    wrapped.valueBlock.value.length !== 1
+  ) {
+    fail("subject alternative name has a malformed otherName", OID_SUBJECT_ALT_NAME);
+  }
+  if (typeId.getValue() !== OID_FULCIO_USERNAME) return;
+  const inner = wrapped.valueBlock.value[0];
+  const value =
+    inner && isUtf8StringBlock(inner) ? decodeUtf8(inner.valueBlock.valueHexView) : undefined;
+  if (value === undefined) {
+    fail(`otherName ${describeOid(OID_FULCIO_USERNAME)} is not a UTF8String`, OID_SUBJECT_ALT_NAME);
+  }
+  san.otherNames.push(value);
+}
+
+/**
+ * URIs, e-mails and DNS names come from SubjectAlternativeNameExtension.
+ * @peculiar/x509 silently drops otherNames it cannot render, so the .7
+ * username is read from the same extnValue with asn1js.
+ */
+function decodeSan(ext: SubjectAlternativeNameExtension): SubjectAlternativeNames {
+  const san: SubjectAlternativeNames = { uris: [], emails: [], otherNames: [], dns: [] };
+  for (const name of ext.names.items) addName(san, name.type, name.value);
+  const value = new Uint8Array(ext.value);
+  const parsed = asn1js.fromBER(value);
+  if (parsed.offset !== value.byteLength || !(parsed.result instanceof asn1js.Sequence)) {
+    fail("subject alternative name is not a DER SEQUENCE", OID_SUBJECT_ALT_NAME);
+  }
+  for (const block of parsed.result.valueBlock.value) {
+    if (block.idBlock.tagClass === 3 && block.idBlock.tagNumber === 0) readOtherName(block, san);
+  }
+  return san;
+}
+
+function parseX509(bytes: Uint8Array): {
+  decoded: DecodedCertificate;
+  extensions: readonly Extension[];
+} {
+  const outer = asn1js.fromBER(bytes);
+  if (outer.offset === -1) fail(`certificate is not DER: ${outer.result.error}`);
+  if (outer.offset !== bytes.byteLength) {
+    fail(`${bytes.byteLength - outer.offset} trailing byte(s) after the certificate`);
+  }
+  let x509: X509Certificate;
+  try {
+    x509 = new X509Certificate(bytes);
+  } catch (err) {
+    fail(`not an X.509 certificate: ${errorText(err)}`);
+  }
+  try {
+    const decoded: DecodedCertificate = {
+      der: bytes,
+      serialNumber: x509.serialNumber,
+      issuer: x509.issuer,
+      subject: x509.subject,
+      notBefore: x509.notBefore,
+      notAfter: x509.notAfter,
+      san: { uris: [], emails: [], otherNames: [], dns: [] },
+      claims: {},
+      fulcioExtensions: {},
+      keyUsageDigitalSignature: false,
+      extendedKeyUsages: [],
+      isCA: false,
+    };
+    return { decoded, extensions: x509.extensions };
+  } catch (err) {
+    fail(`certificate fields cannot be decoded: ${errorText(err)}`);
+  }
+}
+
+/**
+ * Decode a leaf certificate (DER). Throws {@link CertificateDecodeError} when
+ * the DER, an extension, a Fulcio value (named by OID) or the SAN cannot be
+ * decoded exactly, or when an extension appears twice. Never checks validity,
+ * usage or chain.
+ */
+export function decodeCertificate(der: Uint8Array): DecodedCertificate {
+  const { decoded, extensions } = parseX509(new Uint8Array(der));
+  const seen = new Set<string>();
+  for (const ext of extensions) {
+    // RFC 5280 §4.2: an extension appears at most once; a second copy could say something else.
+    if (seen.has(ext.type))
+      fail(`extension ${describeOid(ext.type)} appears more than once`, ext.type);
+    seen.add(ext.type);
+    if (ext instanceof SubjectAlternativeNameExtension) {
+      decoded.san = decodeSan(ext);
+    } else if (ext instanceof KeyUsagesExtension) {
+      decoded.keyUsageDigitalSignature = (ext.usages & KeyUsageFlags.digitalSignature) !== 0;
+    } else if (ext instanceof ExtendedKeyUsageExtension) {
+      for (const usage of ext.usages)
+        if (typeof usage === "string") decoded.extendedKeyUsages.push(usage);
+    } else if (ext instanceof BasicConstraintsExtension) {
+      decoded.isCA = ext.ca;
+    } else if (isUnderFulcioArc(ext.type)) {
+      const value = decodeFulcioExtension(ext.type, new Uint8Array(ext.value));
+      decoded.fulcioExtensions[ext.type] = value;
+      const key = fulcioOidInfo(ext.type)?.key;
+      if (key) decoded.claims[key] = value;
+    }
+  }
+  const { issuerV1, issuerV2 } = decoded.claims;
+  const issuer = issuerV2 ?? issuerV1;
+  if (issuer !== undefined) decoded.claims.issuer = issuer;
+  return decoded;
+}
+
+/** C4: KU digitalSignature; EKU codeSigning 1.3.6.1.5.5.7.3.3; not a CA. Returns undefined or a one-line reason. */
+export function checkLeafUsage(cert: DecodedCertificate): string | undefined {
+  const reasons: string[] = [];
+  if (!cert.keyUsageDigitalSignature) {
+    reasons.push("key usage does not include digitalSignature (or the extension is absent)");
+  }
+  if (!cert.extendedKeyUsages.includes(OID_EKU_CODE_SIGNING)) {
+    const found = cert.extendedKeyUsages.length ? cert.extendedKeyUsages.join(", ") : "none";
+    reasons.push(
+      `extended key usage does not include codeSigning (${OID_EKU_CODE_SIGNING}); found: ${found}`,
+    );
+  }
+  if (cert.isCA) reasons.push("basic constraints mark the certificate as a CA");
+  return reasons.length ? `leaf certificate: ${reasons.join("; ")}` : undefined;
+}
+
+/** The identity a person reads: the SAN value (first URI, else e-mail, else .7 username). */
+export function primaryIdentity(cert: DecodedCertificate): string | undefined {
+  return cert.san.uris[0] ?? cert.san.emails[0] ?? cert.san.otherNames[0];
+}
+
+/** Every SAN value (URIs, e-mails, usernames, DNS names), for exact membership tests. */
+export function sanValues(cert: DecodedCertificate): string[] {
+  const { uris, emails, otherNames, dns } = cert.san;
+  return [...uris, ...emails, ...otherNames, ...dns];
+}
+
+/** The DER bytes of the single CERTIFICATE block in a PEM text (text around it is ignored). */
+export function certificateDerFromPem(pem: string): Uint8Array {
+  const re = /-----BEGIN CERTIFICATE-----([A-Za-z0-9+/=\s]*?)-----END CERTIFICATE-----/g;
+  const blocks = [...pem.matchAll(re)];
+  if (blocks.length !== 1)
+    fail(`expected exactly one PEM CERTIFICATE block, found ${blocks.length}`);
+  const body = (blocks[0]?.[1] ?? "").replace(/\s+/g, "");
+  if (
+    !/^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/.test(body) ||
+    body === ""
+  ) {
+    fail("PEM CERTIFICATE block is not valid base64");
+  }
+  return new Uint8Array(Buffer.from(body, "base64"));
+}

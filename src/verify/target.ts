@@ -1,0 +1,157 @@
+/**
+ * Verify one distribution file against all the attestations found for it:
+ * each attestation on its own (attestation.ts), then the index's publisher
+ * claim and the user's expectations against each verified certificate, then
+ * coverage (C10).
+ */
+import type { DecodedCertificate } from "../identity/certificate.js";
+import {
+  checkExpectations,
+  type Expectations,
+  type ExpectationResult,
+} from "../identity/expectations.js";
+import { checkPublisher } from "../identity/publisher.js";
+import { publisherIdentity } from "../identity/summary.js";
+import type { LoadedProvenance } from "../pep740/load.js";
+import type { AttestationCryptoVerifier } from "../sigstore/verifier.js";
+import { verifyAttestation, type FileIdentity } from "./attestation.js";
+import type { AttestationReport, CheckResult, TargetReport } from "./types.js";
+
+export interface VerifyContext {
+  crypto: AttestationCryptoVerifier;
+  expectations: Expectations;
+}
+
+export function verifyTarget(
+  file: FileIdentity & { path?: string | undefined },
+  provenance: LoadedProvenance,
+  ctx: VerifyContext,
+): TargetReport {
+  const attestations: AttestationReport[] = [];
+  const certificates: DecodedCertificate[] = [];
+  let expectations: ExpectationResult[] | undefined;
+  const hasExpectations = Object.values(ctx.expectations).some((v) => v !== undefined);
+
+  for (const group of provenance.groups) {
+    for (const { attestation, source } of group.attestations) {
+      const { report, certificate } = verifyAttestation(attestation, source, file, ctx.crypto);
+      if (certificate) certificates.push(certificate);
+      if (group.publisher !== undefined) {
+        const pub = group.publisher;
+        report.checks.push(
+          certificate
+            ? publisherCheck(checkPublisher(pub, certificate), pub.kind)
+            : {
+                id: "publisher",
+                ok: false,
+                code: "PUBLISHER_MISMATCH",
+                message: "no certificate to check the publisher against",
+              },
+        );
+      }
+      if (hasExpectations) {
+        if (certificate) {
+          const results = checkExpectations(ctx.expectations, certificate);
+          const failed = results.filter((r) => !r.ok);
+          if (expectations === undefined || failed.length > 0) expectations = results;
+          report.checks.push(
+            failed.length === 0
+              ? { id: "expectations", ok: true, message: "certificate meets every expectation" }
+              : {
+                  id: "expectations",
+                  ok: false,
+                  code: "EXPECTATION_MISMATCH",
+                  message: failed.map((f) => f.reason ?? `${f.name} does not match`).join("; "),
+                },
+          );
+        } else {
+          report.checks.push({
+            id: "expectations",
+            ok: false,
+            code: "EXPECTATION_MISMATCH",
+            message: "no certificate to check the expectations against",
+          });
+        }
+      }
+      report.ok = report.checks.every((c) => c.ok);
+      attestations.push(report);
+    }
+  }
+
+  const checks: CheckResult[] = [];
+  const warnings: string[] = [];
+  if (attestations.length === 0) {
+    checks.push({
+      id: "coverage",
+      ok: false,
+      code: "NO_ATTESTATIONS",
+      message: "no attestations for this file",
+    });
+  } else {
+    const failing = attestations.filter((a) => !a.ok).length;
+    checks.push(
+      failing === 0
+        ? {
+            id: "coverage",
+            ok: true,
+            message: `all ${attestations.length} attestation(s) verified`,
+          }
+        : {
+            id: "coverage",
+            ok: false,
+            code: firstFailure(attestations)?.code ?? "VERIFICATION",
+            message: `${failing} of ${attestations.length} attestation(s) failed`,
+          },
+    );
+    const seen = new Map<string, number>();
+    for (const a of attestations) {
+      if (a.predicateType) seen.set(a.predicateType, (seen.get(a.predicateType) ?? 0) + 1);
+    }
+    for (const [type, n] of seen) {
+      if (n > 1) warnings.push(`${n} attestations share the predicate type ${type}`);
+    }
+  }
+
+  const failure = firstFailure(attestations) ?? failureOf(checks);
+  const first = certificates[0];
+  return {
+    target: { filename: file.filename, sha256: file.sha256, path: file.path },
+    provenance: { kind: provenance.kind, sources: provenance.sources },
+    claimedPublisher: claimedPublisher(provenance),
+    identity: first ? publisherIdentity(first) : undefined,
+    attestations,
+    expectations: expectations ?? [],
+    checks,
+    warnings,
+    verdict: failure ? "failed" : "verified",
+    failure,
+    error: undefined,
+  };
+}
+
+function publisherCheck(result: ReturnType<typeof checkPublisher>, kind: string): CheckResult {
+  return result.ok
+    ? { id: "publisher", ok: true, message: `${kind} publisher matches the certificate` }
+    : { id: "publisher", ok: false, code: result.code, message: result.reason };
+}
+
+function failureOf(checks: CheckResult[]): TargetReport["failure"] {
+  const c = checks.find((x) => !x.ok);
+  return c ? { code: c.code ?? "VERIFICATION", message: c.message } : undefined;
+}
+
+function firstFailure(attestations: AttestationReport[]): TargetReport["failure"] {
+  for (const a of attestations) {
+    const f = failureOf(a.checks);
+    if (f) return f;
+  }
+  return undefined;
+}
+
+function claimedPublisher(p: LoadedProvenance): Record<string, unknown> | undefined {
+  const pub = p.groups.find((g) => g.publisher !== undefined)?.publisher;
+  if (!pub) return undefined;
+  const { ...rest } = pub as Record<string, unknown>;
+  delete rest.unknown;
+  return rest;
+}

@@ -1,0 +1,99 @@
+/**
+ * The result model: what pyprov concluded about each target, with every
+ * check it ran. The JSON report is a direct rendering of these types, so
+ * changes here are schema changes (see report/json.ts).
+ */
+import type { ErrorCode, FailureCode } from "../errors.js";
+import type { FulcioClaims } from "../identity/certificate.js";
+import type { ExpectationResult } from "../identity/expectations.js";
+import type { EntryKind } from "../sigstore/tlog-entry.js";
+
+export type CheckId =
+  | "attestation-format"
+  | "tlog-kind"
+  | "sigstore"
+  | "tlog-certificate"
+  | "tlog-proof-consistency"
+  | "certificate-usage"
+  | "statement"
+  | "subject-digest"
+  | "subject-name"
+  | "publisher"
+  | "expectations"
+  | "coverage";
+
+export interface CheckResult {
+  id: CheckId;
+  ok: boolean;
+  /** Set when ok is false. */
+  code?: FailureCode;
+  message: string;
+}
+
+export interface CertificateSummary {
+  /** The SAN a person reads (URI or e-mail). */
+  identity: string | undefined;
+  issuer: string | undefined;
+  serialNumber: string;
+  notBefore: string;
+  notAfter: string;
+  claims: FulcioClaims;
+  /** Every Fulcio extension decoded, keyed by OID. */
+  extensions: Record<string, string>;
+}
+
+export interface AttestationReport {
+  /** File (and JSON path) the attestation came from. */
+  source: string;
+  predicateType: string | undefined;
+  subject: { name: string; sha256: string | undefined } | undefined;
+  certificate: CertificateSummary | undefined;
+  logEntry:
+    | {
+        kind: EntryKind;
+        logIndex: string;
+        logId: string;
+        integratedTime: string | undefined;
+        checkpointOrigin: string | undefined;
+      }
+    | undefined;
+  verifiedTimes: { source: "rekor-set" | "rfc3161"; time: string }[];
+  checks: CheckResult[];
+  ok: boolean;
+}
+
+/** The identity a person wants to see, read from the (verified) certificate. */
+export interface PublisherIdentity {
+  kind: "github" | "gitlab" | "google" | "other";
+  issuer: string | undefined;
+  repository: string | undefined;
+  workflow: string | undefined;
+  ref: string | undefined;
+  environment: string | undefined;
+  runner: string | undefined;
+  repositoryId: string | undefined;
+  ownerId: string | undefined;
+  identity: string | undefined;
+}
+
+export interface TargetReport {
+  target: { filename: string; sha256: string; path: string | undefined };
+  provenance: { kind: "provenance" | "attestations"; sources: string[] } | undefined;
+  /** The publisher object the index claims (unsigned; checked against each certificate). */
+  claimedPublisher: Record<string, unknown> | undefined;
+  /** Read from the first attestation's certificate. */
+  identity: PublisherIdentity | undefined;
+  attestations: AttestationReport[];
+  expectations: ExpectationResult[];
+  checks: CheckResult[];
+  warnings: string[];
+  /**
+   * verified: every check passed. failed: at least one check failed (exit 1).
+   * error: no verdict could be reached for this target (exit 2).
+   */
+  verdict: "verified" | "failed" | "error";
+  /** The first failing check, when the verdict is "failed". */
+  failure: { code: FailureCode; message: string } | undefined;
+  /** Why no verdict was reached, when the verdict is "error". */
+  error: { code: ErrorCode; message: string } | undefined;
+}
