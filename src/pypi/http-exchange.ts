@@ -1,0 +1,238 @@
+/**
+ * One HTTP exchange (request, response, body) for http.ts: classifies what
+ * went wrong as Transient (worth a retry) or PyprovError (final).
+ */
+import { createHash } from "node:crypto";
+import http from "node:http";
+import type { IncomingHttpHeaders, IncomingMessage } from "node:http";
+import https from "node:https";
+import type { Readable } from "node:stream";
+import { createGunzip } from "node:zlib";
+import { PyprovError } from "../errors.js";
+
+export const RETRY_STATUSES = new Set([429, 500, 502, 503, 504]);
+export const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
+const RETRY_ERROR_CODES = new Set([
+  "ECONNRESET",
+  "ECONNREFUSED",
+  "ECONNABORTED",
+  "EPIPE",
+  "ETIMEDOUT",
+  "EAI_AGAIN",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "ENETDOWN",
+]);
+/** Bodies of redirects and retried responses up to this size are drained (socket reused). */
+const DRAIN_LIMIT = 64 * 1024;
+export interface HttpAgents {
+  http: http.Agent;
+  https: https.Agent;
+}
+
+export type Mode = "buffer" | "hash";
+
+export interface Outcome {
+  status: number;
+  headers: IncomingHttpHeaders;
+  body?: Buffer;
+  sha256?: string;
+  size: number;
+}
+
+/** A failure worth retrying; `what` says what happened. */
+export class Transient extends Error {
+  constructor(readonly what: string) {
+    super(what);
+  }
+}
+
+export interface Settings {
+  headers: Record<string, string>;
+  timeoutMs: number;
+  maxBytes: number;
+  decompress: boolean;
+  agents: HttpAgents;
+  signal: AbortSignal | undefined;
+  source: string;
+}
+
+export function header(h: IncomingHttpHeaders, name: string): string | undefined {
+  const v = h[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+/** One request/response exchange. Rejects with Transient, PyprovError or an AbortError. */
+export function attempt(target: URL, s: Settings, mode: Mode): Promise<Outcome> {
+  return new Promise<Outcome>((resolve, reject) => {
+    let settled = false;
+    let timedOut = false;
+    const isHttps = target.protocol === "https:";
+    const req = (isHttps ? https : http).request(target, {
+      method: "GET",
+      agent: isHttps ? s.agents.https : s.agents.http,
+      headers: s.headers,
+      timeout: s.timeoutMs,
+      signal: s.signal,
+    });
+    const fail = (err: Error): void => {
+      if (settled) return;
+      settled = true;
+      req.destroy();
+      reject(err);
+    };
+    const transport = (err: unknown): Error => {
+      if (timedOut) return new Transient(`no data for ${s.timeoutMs} ms (timeout)`);
+      return classify(err, s.source, target);
+    };
+    req.on("timeout", () => {
+      timedOut = true;
+      req.destroy(new Transient("timeout"));
+    });
+    req.on("error", (err) => fail(transport(err)));
+    req.on("response", (res: IncomingMessage) => {
+      res.on("error", (err) => fail(transport(err)));
+      const status = res.statusCode ?? 0;
+      const interim =
+        RETRY_STATUSES.has(status) || (REDIRECT_STATUSES.has(status) && !!res.headers.location);
+      if (interim || (mode === "hash" && status !== 200)) {
+        settled = true;
+        discard(res);
+        resolve({ status, headers: res.headers, size: 0 });
+        return;
+      }
+      readBody(res, s, mode, status).then(
+        (out) => {
+          if (settled) return;
+          settled = true;
+          resolve(out);
+        },
+        (err: unknown) => fail(err instanceof Error ? transport(err) : new Error(String(err))),
+      );
+    });
+    req.end();
+  });
+}
+
+function classify(err: unknown, source: string, target: URL): Error {
+  if (err instanceof Transient || err instanceof PyprovError) return err;
+  if (err instanceof Error && err.name === "AbortError") return err;
+  const code =
+    err && typeof err === "object" && "code" in err ? String((err as { code: unknown }).code) : "";
+  const msg = err instanceof Error ? err.message : String(err);
+  if (RETRY_ERROR_CODES.has(code)) {
+    return new Transient(
+      msg === "aborted"
+        ? "connection closed before the body was complete"
+        : cleanMessage(msg, code),
+    );
+  }
+  const where = redactUrl(target);
+  const at = where === source ? "" : ` (at ${where})`;
+  return new PyprovError("NETWORK", cleanMessage(msg, code) + at, { source, cause: err });
+}
+
+/** One short line: OpenSSL's error stack reduced to its reason, the code appended once. */
+function cleanMessage(msg: string, code: string): string {
+  const first = (msg.split("\n")[0] ?? "").slice(0, 500);
+  const ssl = /:error:[0-9A-Fa-f]+:[^:]*:[^:]*:([^:]*):/.exec(first);
+  const text = ssl?.[1] ? `TLS error: ${ssl[1]}` : first.slice(0, 200);
+  return code && !text.includes(code) ? `${text} (${code})` : text;
+}
+
+/** The URL with any user:password replaced, for messages. */
+export function redactUrl(u: string | URL): string {
+  try {
+    const x = new URL(String(u));
+    if (x.username || x.password) {
+      x.username = "***";
+      x.password = "";
+    }
+    return x.href;
+  } catch {
+    return String(u);
+  }
+}
+
+function discard(res: IncomingMessage): void {
+  const len = Number(header(res.headers, "content-length"));
+  if (Number.isFinite(len) && len <= DRAIN_LIMIT) res.resume();
+  else res.destroy();
+}
+
+function tooLarge(s: Settings): PyprovError {
+  return new PyprovError(
+    "INPUT_TOO_LARGE",
+    `response is larger than the limit of ${s.maxBytes} bytes`,
+    {
+      source: s.source,
+    },
+  );
+}
+
+function readBody(res: IncomingMessage, s: Settings, mode: Mode, status: number): Promise<Outcome> {
+  return new Promise<Outcome>((resolve, reject) => {
+    let done = false;
+    const stop = (err: Error): void => {
+      if (done) return;
+      done = true;
+      reject(err);
+    };
+    const declared = header(res.headers, "content-length");
+    if (declared !== undefined && /^\d+$/.test(declared.trim()) && Number(declared) > s.maxBytes) {
+      return stop(tooLarge(s));
+    }
+    const encoding = (header(res.headers, "content-encoding") ?? "identity").trim().toLowerCase();
+    let stream: Readable = res;
+    if (mode === "buffer" && encoding !== "identity" && encoding !== "") {
+      if (!(s.decompress && (encoding === "gzip" || encoding === "x-gzip"))) {
+        return stop(
+          new PyprovError("INPUT_MALFORMED", `unexpected Content-Encoding ${encoding}`, {
+            source: s.source,
+          }),
+        );
+      }
+      const gunzip = createGunzip();
+      gunzip.on("error", (err) =>
+        stop(
+          new PyprovError("INPUT_MALFORMED", `bad gzip body: ${err.message}`, { source: s.source }),
+        ),
+      );
+      res.pipe(gunzip);
+      stream = gunzip;
+    }
+    const hash = mode === "hash" ? createHash("sha256") : undefined;
+    const chunks: Buffer[] = [];
+    let raw = 0;
+    let size = 0;
+    if (stream !== res) {
+      res.on("data", (c: Buffer) => {
+        raw += c.length;
+        if (raw > s.maxBytes) stop(tooLarge(s));
+      });
+    }
+    stream.on("data", (c: Buffer) => {
+      if (done) return;
+      size += c.length;
+      if (size > s.maxBytes) return stop(tooLarge(s));
+      if (hash) hash.update(c);
+      else chunks.push(c);
+    });
+    const truncated = (): void =>
+      stop(new Transient("connection closed before the body was complete"));
+    res.on("close", () => {
+      if (!res.complete) truncated();
+    });
+    stream.on("end", () => {
+      if (!res.complete) return truncated();
+      if (done) return;
+      done = true;
+      resolve({
+        status,
+        headers: res.headers,
+        size,
+        ...(hash ? { sha256: hash.digest("hex") } : { body: Buffer.concat(chunks, size) }),
+      });
+    });
+  });
+}
