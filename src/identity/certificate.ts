@@ -9,9 +9,10 @@
  * that is malformed input or a failed verdict. C4 (key usage) is reported by
  * {@link checkLeafUsage}, not thrown.
  *
- * Extensions come from @peculiar/x509 (`X509Certificate.extensions`); the
- * Fulcio values and the SAN otherName (.7 username), which @peculiar/x509
- * does not render, are decoded with asn1js.
+ * The certificate is split into extensions by @sigstore/core's DER parser;
+ * SAN, key usage, extended key usage and basic constraints are decoded with
+ * @peculiar/x509's extension classes; the Fulcio values and the SAN otherName
+ * (.7 username), which @peculiar/x509 does not render, with asn1js.
  */
 import "reflect-metadata"; // must come before @peculiar/x509
 import {
@@ -20,9 +21,9 @@ import {
   KeyUsageFlags,
   KeyUsagesExtension,
   SubjectAlternativeNameExtension,
-  X509Certificate,
-  type Extension,
 } from "@peculiar/x509";
+import { X509Certificate as CoreX509Certificate } from "@sigstore/core";
+import { X509Certificate as NodeX509Certificate } from "node:crypto";
 import * as asn1js from "asn1js";
 import { describeOid, fulcioOid, fulcioOidInfo, isUnderFulcioArc } from "./oids.js";
 
@@ -112,10 +113,6 @@ function hex(bytes: Uint8Array): string {
   return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((v, i) => v === b[i]);
-}
-
 type Decoded = { ok: true; value: string } | { ok: false; reason: string };
 
 /** Whether a block is a primitive universal UTF8String (tag 12); asn1js subclasses such as DATE are not. */
@@ -128,26 +125,47 @@ function isUtf8StringBlock(block: asn1js.AsnType): block is asn1js.Utf8String {
   );
 }
 
-/** A whole buffer that is exactly one DER UTF8String holding valid UTF-8. */
+/**
+ * A whole buffer that is exactly one DER UTF8String holding valid UTF-8:
+ * universal primitive tag 12, a minimal definite length equal to the rest of
+ * the buffer, no trailing bytes. Hand-checked rather than run through a
+ * general BER parser: the rule is this narrow, and it runs ~20 times per
+ * certificate.
+ */
 export function decodeDerUtf8String(bytes: Uint8Array): Decoded {
-  const parsed = asn1js.fromBER(bytes);
-  if (parsed.offset === -1) return { ok: false, reason: `not BER: ${parsed.result.error}` };
-  if (parsed.offset !== bytes.byteLength) {
+  if (bytes.length < 2) return { ok: false, reason: "too short to be a DER value" };
+  const tag = bytes[0]!;
+  if (tag !== 0x0c) {
+    const tagClass = (tag >> 6) + 1;
+    return { ok: false, reason: `not a UTF8String (tag class ${tagClass}, number ${tag & 0x1f})` };
+  }
+  const first = bytes[1]!;
+  let length: number;
+  let offset: number;
+  if (first < 0x80) {
+    length = first;
+    offset = 2;
+  } else {
+    const n = first & 0x7f;
+    if (n === 0 || n > 4) return { ok: false, reason: "not DER (indefinite or oversized length)" };
+    if (bytes.length < 2 + n) return { ok: false, reason: "truncated length" };
+    length = 0;
+    for (let i = 0; i < n; i++) length = length * 256 + bytes[2 + i]!;
+    offset = 2 + n;
+    // DER: the shortest form, so long form only for lengths ≥ 128 and no leading zero byte.
+    if (length < 0x80 || bytes[2] === 0) {
+      return { ok: false, reason: "not DER (non-minimal length encoding)" };
+    }
+  }
+  if (offset + length > bytes.length) return { ok: false, reason: "value is truncated" };
+  if (offset + length < bytes.length) {
     return {
       ok: false,
-      reason: `${bytes.byteLength - parsed.offset} trailing byte(s) after the value`,
+      reason: `${bytes.length - offset - length} trailing byte(s) after the value`,
     };
   }
-  const block = parsed.result;
-  if (!isUtf8StringBlock(block)) {
-    const { tagClass, tagNumber } = block.idBlock;
-    return { ok: false, reason: `not a UTF8String (tag class ${tagClass}, number ${tagNumber})` };
-  }
-  const value = decodeUtf8(block.valueBlock.valueHexView);
+  const value = decodeUtf8(bytes.subarray(offset));
   if (value === undefined) return { ok: false, reason: "UTF8String content is not valid UTF-8" };
-  const canonical = new Uint8Array(new asn1js.Utf8String({ value }).toBER());
-  if (!sameBytes(canonical, bytes))
-    return { ok: false, reason: "not DER (non-minimal length encoding)" };
   return { ok: true, value };
 }
 
@@ -239,29 +257,38 @@ function decodeSan(ext: SubjectAlternativeNameExtension): SubjectAlternativeName
   return san;
 }
 
-function parseX509(bytes: Uint8Array): {
-  decoded: DecodedCertificate;
-  extensions: readonly Extension[];
-} {
-  const outer = asn1js.fromBER(bytes);
-  if (outer.offset === -1) fail(`certificate is not DER: ${outer.result.error}`);
-  if (outer.offset !== bytes.byteLength) {
-    fail(`${bytes.byteLength - outer.offset} trailing byte(s) after the certificate`);
-  }
-  let x509: X509Certificate;
+interface RawExtension {
+  oid: string;
+  /** DER of the whole Extension SEQUENCE (what @peculiar/x509's classes take). */
+  der: Buffer;
+  /** The extnValue OCTET STRING contents. */
+  value: Buffer;
+}
+
+/**
+ * Parse the certificate once with @sigstore/core's DER parser (the same one
+ * the Sigstore verifier trusts; it rejects trailing data), and read the
+ * display fields natively. @peculiar/x509's full X509Certificate parse is
+ * avoided: it re-parses every extension through its schema engine and costs
+ * milliseconds per certificate, which matters when verifying thousands.
+ */
+function parseX509(bytes: Uint8Array): { decoded: DecodedCertificate; extensions: RawExtension[] } {
+  let core: CoreX509Certificate;
+  let native: NodeX509Certificate;
   try {
-    x509 = new X509Certificate(bytes);
+    core = CoreX509Certificate.parse(Buffer.from(bytes));
+    native = new NodeX509Certificate(bytes);
   } catch (err) {
     fail(`not an X.509 certificate: ${errorText(err)}`);
   }
   try {
     const decoded: DecodedCertificate = {
       der: bytes,
-      serialNumber: x509.serialNumber,
-      issuer: x509.issuer,
-      subject: x509.subject,
-      notBefore: x509.notBefore,
-      notAfter: x509.notAfter,
+      serialNumber: native.serialNumber.toLowerCase(),
+      issuer: (native.issuer ?? "").split("\n").join(", "),
+      subject: (native.subject ?? "").split("\n").join(", "),
+      notBefore: core.notBefore,
+      notAfter: core.notAfter,
       san: { uris: [], emails: [], otherNames: [], dns: [] },
       claims: {},
       fulcioExtensions: {},
@@ -269,9 +296,34 @@ function parseX509(bytes: Uint8Array): {
       extendedKeyUsages: [],
       isCA: false,
     };
-    return { decoded, extensions: x509.extensions };
+    const extensions = core.extensions.map((ext): RawExtension => {
+      const last = ext.subs[ext.subs.length - 1];
+      if (ext.subs.length < 2 || ext.subs.length > 3 || !last) {
+        throw new Error("malformed extension");
+      }
+      // The Extension SEQUENCE exactly as received: tag, length, content bytes.
+      const der = Buffer.concat([Buffer.from([0x30]), derLength(ext.value.length), ext.value]);
+      return { oid: ext.subs[0]!.toOID(), der, value: last.value };
+    });
+    return { decoded, extensions };
   } catch (err) {
     fail(`certificate fields cannot be decoded: ${errorText(err)}`);
+  }
+}
+
+/** A DER definite length. */
+function derLength(n: number): Buffer {
+  if (n < 0x80) return Buffer.from([n]);
+  const bytes: number[] = [];
+  for (let v = n; v > 0; v = Math.floor(v / 256)) bytes.unshift(v & 0xff);
+  return Buffer.from([0x80 | bytes.length, ...bytes]);
+}
+
+function withExtension<T>(ext: RawExtension, decode: (der: Buffer) => T): T {
+  try {
+    return decode(ext.der);
+  } catch (err) {
+    return fail(`extension ${describeOid(ext.oid)} cannot be decoded: ${errorText(err)}`, ext.oid);
   }
 }
 
@@ -286,22 +338,24 @@ export function decodeCertificate(der: Uint8Array): DecodedCertificate {
   const seen = new Set<string>();
   for (const ext of extensions) {
     // RFC 5280 §4.2: an extension appears at most once; a second copy could say something else.
-    if (seen.has(ext.type))
-      fail(`extension ${describeOid(ext.type)} appears more than once`, ext.type);
-    seen.add(ext.type);
-    if (ext instanceof SubjectAlternativeNameExtension) {
-      decoded.san = decodeSan(ext);
-    } else if (ext instanceof KeyUsagesExtension) {
-      decoded.keyUsageDigitalSignature = (ext.usages & KeyUsageFlags.digitalSignature) !== 0;
-    } else if (ext instanceof ExtendedKeyUsageExtension) {
-      for (const usage of ext.usages)
+    if (seen.has(ext.oid))
+      fail(`extension ${describeOid(ext.oid)} appears more than once`, ext.oid);
+    seen.add(ext.oid);
+    if (ext.oid === OID_SUBJECT_ALT_NAME) {
+      decoded.san = decodeSan(withExtension(ext, (d) => new SubjectAlternativeNameExtension(d)));
+    } else if (ext.oid === OID_KEY_USAGE) {
+      const usages = withExtension(ext, (d) => new KeyUsagesExtension(d).usages);
+      decoded.keyUsageDigitalSignature = (usages & KeyUsageFlags.digitalSignature) !== 0;
+    } else if (ext.oid === OID_EXTENDED_KEY_USAGE) {
+      const usages = withExtension(ext, (d) => new ExtendedKeyUsageExtension(d).usages);
+      for (const usage of usages)
         if (typeof usage === "string") decoded.extendedKeyUsages.push(usage);
-    } else if (ext instanceof BasicConstraintsExtension) {
-      decoded.isCA = ext.ca;
-    } else if (isUnderFulcioArc(ext.type)) {
-      const value = decodeFulcioExtension(ext.type, new Uint8Array(ext.value));
-      decoded.fulcioExtensions[ext.type] = value;
-      const key = fulcioOidInfo(ext.type)?.key;
+    } else if (ext.oid === OID_BASIC_CONSTRAINTS) {
+      decoded.isCA = withExtension(ext, (d) => new BasicConstraintsExtension(d).ca);
+    } else if (isUnderFulcioArc(ext.oid)) {
+      const value = decodeFulcioExtension(ext.oid, new Uint8Array(ext.value));
+      decoded.fulcioExtensions[ext.oid] = value;
+      const key = fulcioOidInfo(ext.oid)?.key;
       if (key) decoded.claims[key] = value;
     }
   }

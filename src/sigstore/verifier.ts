@@ -12,6 +12,7 @@ import { Verifier, VerificationError, toSignedEntity, type SignedEntity } from "
 import { CheckFailure, type FailureCode } from "../errors.js";
 import { attestationToBundle } from "../pep740/bundle.js";
 import type { Attestation } from "../pep740/models.js";
+import { installDerCache } from "./der-cache.js";
 import type { LoadedTrustRoot } from "./trust-root.js";
 import {
   checkBodyCertificate,
@@ -53,6 +54,7 @@ export class AttestationCryptoVerifier {
   private readonly verifier: Verifier;
 
   constructor(readonly trustRoot: LoadedTrustRoot) {
+    installDerCache();
     this.verifier = new Verifier(trustRoot.material);
   }
 
@@ -69,12 +71,18 @@ export class AttestationCryptoVerifier {
     }
 
     let checkpointOrigin: string | undefined;
+    // Report only what is signed: the top-level logIndex and integratedTime
+    // are covered by the SET (Rekor v1); without one, the index comes from
+    // the inclusion proof and there is no integrated time.
+    const hasSet = tle.inclusionPromise !== undefined;
     const entry = (): LogEntrySummary => ({
       kind,
-      logIndex: tle.logIndex.toString(),
+      logIndex: hasSet
+        ? tle.logIndex.toString()
+        : (tle.inclusionProof?.logIndex.toString() ?? tle.logIndex.toString()),
       logId: Buffer.from(tle.logId.keyId).toString("hex"),
       integratedTime:
-        tle.integratedTime && tle.integratedTime > 0n
+        hasSet && tle.integratedTime && tle.integratedTime > 0n
           ? new Date(Number(tle.integratedTime) * 1000)
           : undefined,
       checkpointOrigin,
@@ -82,6 +90,10 @@ export class AttestationCryptoVerifier {
 
     let verifiedTimes: VerifiedTime[] = [];
     try {
+      if (!tle.inclusionProof) {
+        // Bundles v0.3 require an inclusion proof; a SET alone is not enough.
+        throw new CheckFailure("TLOG_INCLUSION", "Rekor entry has no inclusion proof");
+      }
       let entity: SignedEntity;
       try {
         entity = toSignedEntity(attestationToBundle(att));

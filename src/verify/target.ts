@@ -35,7 +35,10 @@ export function verifyTarget(
   for (const group of provenance.groups) {
     for (const { attestation, source } of group.attestations) {
       const { report, certificate } = verifyAttestation(attestation, source, file, ctx.crypto);
-      if (certificate) certificates.push(certificate);
+      // Only a certificate that passed the cryptographic checks may speak for the identity shown.
+      if (certificate && report.checks.some((c) => c.id === "sigstore" && c.ok)) {
+        certificates.push(certificate);
+      }
       if (group.publisher !== undefined) {
         const pub = group.publisher;
         report.checks.push(
