@@ -12,6 +12,7 @@
  *
  * Codes are stable: they appear in JSON output and scripts may match on them.
  */
+import { oneLine } from "./util/text.js";
 
 /** Codes for errors that prevent a verdict (exit 2). */
 export const ERROR_CODES = [
@@ -44,8 +45,8 @@ export class PyprovError extends Error {
 
   /** One line for a person: "<source>: <message>". */
   oneLine(): string {
-    const text = this.message.replace(/\s+/g, " ").trim();
-    return this.source ? `${this.source}: ${text}` : text;
+    const text = oneLine(this.message);
+    return this.source ? `${oneLine(this.source)}: ${text}` : text;
   }
 }
 
@@ -91,6 +92,6 @@ export class CheckFailure extends Error {
 /** Describe any thrown value in one line, without a stack trace. */
 export function describeError(err: unknown): string {
   if (err instanceof PyprovError) return err.oneLine();
-  if (err instanceof Error) return err.message.replace(/\s+/g, " ").trim() || err.name;
-  return String(err);
+  if (err instanceof Error) return oneLine(err.message) || err.name;
+  return oneLine(String(err));
 }

@@ -8,6 +8,7 @@ import { loadProvenanceFile } from "../pep740/load.js";
 import type { Attestation } from "../pep740/models.js";
 import { renderJson } from "../report/json.js";
 import { JSON_SCHEMA_VERSION } from "../report/json.js";
+import { safeText } from "../util/text.js";
 import type { Io } from "./main.js";
 
 export const NOT_VERIFIED_BANNER =
@@ -165,6 +166,6 @@ export function runInspect(file: string, opts: { format: "human" | "json" }, io:
       if (a.rfc3161Timestamps > 0) out.push(`  RFC 3161 timestamps: ${a.rfc3161Timestamps}`);
     }
   }
-  io.stdout(out.join("\n") + "\n");
+  io.stdout(out.map(safeText).join("\n") + "\n");
   return 0;
 }

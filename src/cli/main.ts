@@ -8,6 +8,7 @@
 import { Command, CommanderError, Option } from "commander";
 import { PyprovError, describeError } from "../errors.js";
 import { pyprovVersion } from "../paths.js";
+import { oneLine } from "../util/text.js";
 import { runInspect } from "./inspect.js";
 import { runVerify } from "./verify.js";
 
@@ -33,7 +34,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .configureOutput({
       writeOut: (s) => io.stdout(s),
       writeErr: (s) => io.stderr(s),
-      outputError: (s, write) => write(`pyprov: ${s.replace(/^error: /, "").trim()}\n`),
+      outputError: (s, write) => write(`pyprov: ${oneLine(s.replace(/^error: /, ""))}\n`),
     });
 
   program

@@ -4,27 +4,17 @@
  */
 import type { PublisherIdentity } from "../verify/types.js";
 import { primaryIdentity, type DecodedCertificate } from "./certificate.js";
-
-export const GITHUB_ISSUER = "https://token.actions.githubusercontent.com";
-export const GITLAB_ISSUER = "https://gitlab.com";
-export const GOOGLE_ISSUER = "https://accounts.google.com";
+import { workflowPath } from "./expectations.js";
+import {
+  GITHUB_BASE,
+  GITHUB_ISSUER,
+  GITLAB_BASE,
+  GITLAB_ISSUER,
+  GOOGLE_ISSUER,
+} from "./publisher.js";
 
 function stripPrefix(value: string | undefined, prefix: string): string | undefined {
   return value !== undefined && value.startsWith(prefix) ? value.slice(prefix.length) : undefined;
-}
-
-/** The workflow path inside a Build Config URI (.18), e.g. ".github/workflows/release.yml". */
-export function workflowPathFromConfigUri(
-  configUri: string | undefined,
-  repositoryUri: string | undefined,
-  kind: "github" | "gitlab",
-): string | undefined {
-  if (!configUri || !repositoryUri) return undefined;
-  const sep = kind === "gitlab" ? "//" : "/";
-  const rest = stripPrefix(configUri, repositoryUri + sep);
-  if (rest === undefined) return undefined;
-  const at = rest.lastIndexOf("@");
-  return at > 0 ? rest.slice(0, at) : undefined;
 }
 
 export function publisherIdentity(cert: DecodedCertificate): PublisherIdentity {
@@ -40,9 +30,8 @@ export function publisherIdentity(cert: DecodedCertificate): PublisherIdentity {
   let repository: string | undefined;
   let workflow: string | undefined;
   if (kind === "github" || kind === "gitlab") {
-    const host = kind === "github" ? "https://github.com/" : "https://gitlab.com/";
-    repository = stripPrefix(c.sourceRepositoryUri, host);
-    workflow = workflowPathFromConfigUri(c.buildConfigUri, c.sourceRepositoryUri, kind);
+    repository = stripPrefix(c.sourceRepositoryUri, kind === "github" ? GITHUB_BASE : GITLAB_BASE);
+    workflow = workflowPath(cert, kind);
   }
   return {
     kind,

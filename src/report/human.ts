@@ -2,6 +2,7 @@
  * Human output: one line per file with ✓ or ✗, the publisher identity read
  * from the verified certificate, and on failure the precise reason.
  */
+import { oneLine, safeText } from "../util/text.js";
 import type { PublisherIdentity, TargetReport } from "../verify/types.js";
 
 export interface HumanOptions {
@@ -29,13 +30,13 @@ export function formatIdentity(id: PublisherIdentity | undefined): string {
       `${id.kind === "google" ? "google" : (id.issuer ?? "unknown issuer")}:${id.identity ?? "?"}`,
     );
   }
-  return parts.join(" ");
+  return safeText(parts.join(" "));
 }
 
 export function renderHuman(results: TargetReport[], opts: HumanOptions): string {
   const lines: string[] = [];
   for (const r of results) {
-    const name = r.target.filename || r.target.path || "(unknown)";
+    const name = oneLine(r.target.filename || r.target.path || "(unknown)");
     if (r.verdict === "verified") {
       lines.push(
         `${paint(opts.color, "32", "✓")} ${name}  ${formatIdentity(r.identity)}`.trimEnd(),
@@ -43,12 +44,12 @@ export function renderHuman(results: TargetReport[], opts: HumanOptions): string
     } else if (r.verdict === "failed") {
       const id = formatIdentity(r.identity);
       lines.push(`${paint(opts.color, "31", "✗")} ${name}${id ? `  ${id}` : ""}`);
-      lines.push(`    ${r.failure?.message ?? "verification failed"}`);
+      lines.push(`    ${oneLine(r.failure?.message ?? "verification failed")}`);
     } else {
       lines.push(`${paint(opts.color, "33", "!")} ${name}`);
-      lines.push(`    error: ${r.error?.message ?? "no verdict"}`);
+      lines.push(`    error: ${oneLine(r.error?.message ?? "no verdict")}`);
     }
-    for (const w of r.warnings) lines.push(`    warning: ${w}`);
+    for (const w of r.warnings) lines.push(`    warning: ${oneLine(w)}`);
   }
   const verified = results.filter((r) => r.verdict === "verified").length;
   const failed = results.filter((r) => r.verdict === "failed").length;

@@ -12,7 +12,7 @@ import { Verifier, VerificationError, toSignedEntity, type SignedEntity } from "
 import { CheckFailure, type FailureCode } from "../errors.js";
 import { attestationToBundle } from "../pep740/bundle.js";
 import type { Attestation } from "../pep740/models.js";
-import { installDerCache } from "./der-cache.js";
+import { installSigstoreSpeedups } from "./speedups.js";
 import type { LoadedTrustRoot } from "./trust-root.js";
 import {
   checkBodyCertificate,
@@ -54,7 +54,7 @@ export class AttestationCryptoVerifier {
   private readonly verifier: Verifier;
 
   constructor(readonly trustRoot: LoadedTrustRoot) {
-    installDerCache();
+    installSigstoreSpeedups();
     this.verifier = new Verifier(trustRoot.material);
   }
 

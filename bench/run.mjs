@@ -1,0 +1,97 @@
+#!/usr/bin/env node
+/**
+ * `npm run bench`: pyprov's performance targets, measured on this machine.
+ *
+ *  1. CLI start-to-exit: `pyprov verify` on one real distribution, offline
+ *     (target ≤ 100 ms wall on Node 24), beside bare `node -e 0`.
+ *  2. In-process throughput over synthetic attestations from the test
+ *     Sigstore (target ≥ 1,000/s and ≤ 1.3× a bare @sigstore/verify loop).
+ *
+ * Environment: BENCH_RUNS (CLI runs, default 20), BENCH_N (attestations,
+ * default 1000), PYPROV_CORPUS (corpus location).
+ */
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { buildBench } from "./build.mjs";
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+process.chdir(ROOT);
+const CORPUS = resolve(process.env.PYPROV_CORPUS ?? join(ROOT, "..", "shared", "corpus"));
+const RUNS = Number(process.env.BENCH_RUNS ?? 20);
+
+function stats(samples) {
+  const s = [...samples].sort((a, b) => a - b);
+  const q = (p) => s[Math.min(s.length - 1, Math.floor(p * s.length))];
+  return { median: +q(0.5).toFixed(1), p90: +q(0.9).toFixed(1), min: +s[0].toFixed(1) };
+}
+
+function timeProcess(args, env = {}) {
+  const t = process.hrtime.bigint();
+  const r = spawnSync(process.execPath, args, {
+    encoding: "utf8",
+    env: { ...process.env, ...env },
+  });
+  const ms = Number(process.hrtime.bigint() - t) / 1e6;
+  return { ms, status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+function timeMany(label, args, expectStatus = 0) {
+  timeProcess(args); // warm the compile cache and the page cache
+  const samples = [];
+  for (let i = 0; i < RUNS; i++) {
+    const r = timeProcess(args);
+    if (r.status !== expectStatus) {
+      throw new Error(
+        `${label}: exit ${r.status} (expected ${expectStatus}): ${r.stderr || r.stdout}`,
+      );
+    }
+    samples.push(r.ms);
+  }
+  return stats(samples);
+}
+
+const results = { node: process.version, runs: RUNS };
+
+// 1. CLI start-up and one verification.
+const dist = join(
+  CORPUS,
+  "cases",
+  "tob-sigstore-3.6.1-sdist-pypi-provenance",
+  "sigstore-3.6.1.tar.gz",
+);
+if (!existsSync(dist)) throw new Error(`corpus not found at ${CORPUS} (set PYPROV_CORPUS)`);
+results.bareNode = timeMany("node -e 0", ["-e", "0"]);
+results.verifyOneDist = timeMany("pyprov verify", [
+  "bin/pyprov.js",
+  "verify",
+  dist,
+  "--repository",
+  "sigstore/sigstore-python",
+  "--workflow",
+  "release.yml",
+]);
+results.verifyOneDistTarget = "≤ 100 ms median";
+
+// 2. In-process throughput (separate processes for the bare loop and pyprov).
+const inprocess = await buildBench("bench/inprocess.ts");
+const runInprocess = (which) => {
+  const r = spawnSync(process.execPath, [inprocess], {
+    encoding: "utf8",
+    env: { ...process.env, BENCH_ONLY: which },
+  });
+  if (r.status !== 0) throw new Error(`in-process bench (${which}) failed: ${r.stderr}`);
+  return JSON.parse(r.stdout.trim().split("\n").at(-1));
+};
+const bare = runInprocess("bare");
+const ours = runInprocess("pyprov");
+results.inProcess = {
+  attestations: ours.attestations,
+  bareSigstoreVerify: { ms: bare.ms, perSecond: bare.perSecond },
+  pyprov: { ms: ours.ms, perSecond: ours.perSecond },
+  ratio: +(ours.ms / bare.ms).toFixed(2),
+  target: "≥ 1000/s, ratio ≤ 1.3",
+};
+
+console.log(JSON.stringify(results, null, 2));

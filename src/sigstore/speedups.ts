@@ -1,0 +1,108 @@
+/**
+ * Performance fixes for @sigstore/core, installed once per process before the
+ * first verification. Neither changes a result; both are tested against the
+ * original implementations (test/sigstore/speedups.test.ts).
+ *
+ * 1. ASN1Obj.toDER() re-encodes a tree through a growable byte stream that
+ *    allocates a zero-filled 1 KiB block per node, and @sigstore/verify calls
+ *    it many times per attestation (certificate equality while building the
+ *    chain, TBS bytes for signature checks, public keys). The replacement
+ *    computes the same encoding (tag byte, minimal definite length, content
+ *    from the children or the value) into one exactly sized buffer, and
+ *    memoises it per node: parsed trees are never modified. Every caller gets
+ *    its own copy, so nothing a caller does to the buffer is seen by another.
+ *
+ * 2. X509Certificate.verify(issuer) is memoised per (certificate, issuer)
+ *    object pair. The trusted root and intermediate certificates are parsed
+ *    once and reused for every attestation, so the CA chain's own signatures
+ *    (P-384: ~0.5 ms each) are checked once per process instead of on every
+ *    attestation. A new leaf is a new object: its signature is always checked.
+ */
+import { ASN1Obj, X509Certificate } from "@sigstore/core";
+
+const INSTALLED = Symbol.for("pyprov.sigstore-speedups");
+
+type Node = ASN1Obj;
+
+function lengthOfLength(len: number): number {
+  if (len < 0x80) return 1;
+  let n = 0;
+  for (let v = len; v > 0; v = Math.floor(v / 256)) n++;
+  return 1 + n;
+}
+
+function writeLength(buf: Buffer, at: number, len: number): number {
+  if (len < 0x80) {
+    buf[at] = len;
+    return at + 1;
+  }
+  const n = lengthOfLength(len) - 1;
+  buf[at] = 0x80 | n;
+  for (let i = n; i >= 1; i--) {
+    buf[at + i] = len & 0xff;
+    len = Math.floor(len / 256);
+  }
+  return at + n + 1;
+}
+
+/** Exactly ASN1Obj.prototype.toDER's encoding, computed without intermediate streams. */
+export function encodeDer(root: Node): Buffer {
+  const contentSize = new Map<Node, number>();
+  const total = (node: Node): number => {
+    let content = 0;
+    if (node.subs.length > 0) for (const sub of node.subs) content += total(sub);
+    else content = node.value.length;
+    contentSize.set(node, content);
+    return 1 + lengthOfLength(content) + content;
+  };
+  const out = Buffer.allocUnsafe(total(root));
+  const write = (node: Node, at: number): number => {
+    const content = contentSize.get(node)!;
+    out[at] = node.tag.toDER();
+    at = writeLength(out, at + 1, content);
+    if (node.subs.length > 0) {
+      for (const sub of node.subs) at = write(sub, at);
+    } else {
+      node.value.copy(out, at);
+      at += node.value.length;
+    }
+    return at;
+  };
+  const end = write(root, 0);
+  if (end !== out.length) throw new Error("DER encoding size mismatch");
+  return out;
+}
+
+export function installSigstoreSpeedups(): void {
+  const asn1 = ASN1Obj.prototype as ASN1Obj & { [INSTALLED]?: true };
+  if (asn1[INSTALLED]) return;
+
+  const derCache = new WeakMap<Node, Buffer>();
+  asn1.toDER = function toDER(this: Node): Buffer {
+    let der = derCache.get(this);
+    if (der === undefined) {
+      der = encodeDer(this);
+      derCache.set(this, der);
+    }
+    return Buffer.from(der);
+  };
+
+  const cert = X509Certificate.prototype;
+  const originalVerify = cert.verify;
+  const verified = new WeakMap<X509Certificate, WeakMap<X509Certificate, boolean>>();
+  cert.verify = function verify(this: X509Certificate, issuer?: X509Certificate): boolean {
+    const key = issuer ?? this;
+    let byIssuer = verified.get(this);
+    const known = byIssuer?.get(key);
+    if (known !== undefined) return known;
+    const ok = originalVerify.call(this, issuer);
+    if (!byIssuer) {
+      byIssuer = new WeakMap();
+      verified.set(this, byIssuer);
+    }
+    byIssuer.set(key, ok);
+    return ok;
+  };
+
+  Object.defineProperty(asn1, INSTALLED, { value: true });
+}
