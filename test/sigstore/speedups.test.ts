@@ -1,0 +1,121 @@
+/**
+ * The @sigstore/core speedups must never change a result: the DER encoder
+ * produces exactly the original bytes for every node of real certificates,
+ * and the verify memo never lets a cached "true" stand in for a new object.
+ */
+import { ASN1Obj, X509Certificate } from "@sigstore/core";
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { encodeDer, installSigstoreSpeedups } from "../../src/sigstore/speedups.js";
+import { casePath, loadManifest, trustedRootPath } from "../support/corpus.js";
+
+// Capture the library's own implementation before anything installs the speedups.
+const originalToDER = ASN1Obj.prototype.toDER;
+
+function realCertificates(): Buffer<ArrayBuffer>[] {
+  const ders: Buffer<ArrayBuffer>[] = [];
+  for (const instance of ["production", "staging"] as const) {
+    const root = JSON.parse(readFileSync(trustedRootPath(instance), "utf8")) as {
+      certificateAuthorities: { certChain: { certificates: { rawBytes: string }[] } }[];
+    };
+    for (const ca of root.certificateAuthorities) {
+      for (const c of ca.certChain.certificates) ders.push(Buffer.from(c.rawBytes, "base64"));
+    }
+  }
+  for (const c of loadManifest()) {
+    for (const f of c.files.filter((f) => f.kind === "attestation")) {
+      const att = JSON.parse(readFileSync(casePath(c.case, f.file), "utf8")) as {
+        verification_material: { certificate: string };
+      };
+      ders.push(Buffer.from(att.verification_material.certificate, "base64"));
+    }
+  }
+  return ders;
+}
+
+function* nodes(n: ASN1Obj): Generator<ASN1Obj> {
+  yield n;
+  for (const s of n.subs) yield* nodes(s);
+}
+
+describe("encodeDer", () => {
+  const certs = realCertificates();
+
+  it("has real certificates to check", () => {
+    expect(certs.length).toBeGreaterThan(15);
+  });
+
+  it("encodes every node of every real certificate exactly as @sigstore/core does", () => {
+    let checked = 0;
+    for (const der of certs) {
+      const root = ASN1Obj.parseBuffer(der);
+      for (const node of nodes(root)) {
+        expect(encodeDer(node).equals(originalToDER.call(node))).toBe(true);
+        checked++;
+      }
+      // A DER certificate round-trips to its own bytes.
+      expect(encodeDer(root).equals(der)).toBe(true);
+    }
+    expect(checked).toBeGreaterThan(1000);
+  });
+
+  it("encodes long-form lengths (≥ 128 and ≥ 256 bytes of content)", () => {
+    for (const size of [127, 128, 255, 256, 70_000]) {
+      const der = Buffer.concat([Buffer.from([0x04]), lengthBytes(size), Buffer.alloc(size, 7)]);
+      const node = ASN1Obj.parseBuffer(der);
+      expect(encodeDer(node).equals(originalToDER.call(node))).toBe(true);
+    }
+  });
+});
+
+function lengthBytes(n: number): Buffer {
+  if (n < 128) return Buffer.from([n]);
+  const out: number[] = [];
+  for (let v = n; v > 0; v = Math.floor(v / 256)) out.unshift(v & 0xff);
+  return Buffer.from([0x80 | out.length, ...out]);
+}
+
+describe("installSigstoreSpeedups", () => {
+  installSigstoreSpeedups();
+  const certs = realCertificates();
+
+  it("toDER returns equal bytes, and a fresh copy each time", () => {
+    const root = ASN1Obj.parseBuffer(certs[0]!);
+    const a = root.toDER();
+    const b = root.toDER();
+    expect(a.equals(certs[0]!)).toBe(true);
+    expect(a).not.toBe(b);
+    a.fill(0); // a caller scribbling on its copy...
+    expect(root.toDER().equals(certs[0]!)).toBe(true); // ...changes nothing for the next
+  });
+
+  it("verify: a cached success never answers for another certificate object", () => {
+    // The production Fulcio intermediate is issued by the production root.
+    const root = JSON.parse(readFileSync(trustedRootPath("production"), "utf8")) as {
+      certificateAuthorities: { certChain: { certificates: { rawBytes: string }[] } }[];
+    };
+    const chain = root.certificateAuthorities
+      .at(-1)!
+      .certChain.certificates.map((c) => X509Certificate.parse(Buffer.from(c.rawBytes, "base64")));
+    const [intermediate, rootCert] = chain;
+    expect(intermediate!.verify(rootCert)).toBe(true);
+    expect(intermediate!.verify(rootCert)).toBe(true); // memoised
+
+    // The same bytes with one signature byte flipped: a new object, checked afresh.
+    const tampered = Buffer.from(intermediate!.root.toDER());
+    tampered[tampered.length - 5]! ^= 0x01;
+    const bad = X509Certificate.parse(tampered);
+    expect(bad.verify(rootCert)).toBe(false);
+    expect(bad.verify(rootCert)).toBe(false);
+    // And the good pair is still good.
+    expect(intermediate!.verify(rootCert)).toBe(true);
+    // A certificate does not verify against an unrelated issuer.
+    expect(rootCert!.verify(intermediate)).toBe(false);
+  });
+
+  it("installs once", () => {
+    const before = ASN1Obj.prototype.toDER;
+    installSigstoreSpeedups();
+    expect(ASN1Obj.prototype.toDER).toBe(before);
+  });
+});
