@@ -23,6 +23,8 @@ export const ERROR_CODES = [
   "TRUST_ROOT_INVALID",
   "TRUST_ROOT_MISSING",
   "NETWORK",
+  "PROVENANCE_WITHHELD", // the index refused to say (HTTP 403): unknown, never "absent"
+  "OFFLINE", // --offline and the answer is not in the cache
   "INTERNAL",
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -75,6 +77,7 @@ export const FAILURE_CODES = [
   "EXPECTATION_MISMATCH",
   // Coverage
   "NO_ATTESTATIONS",
+  "ARTIFACT_DIGEST", // downloaded bytes differ from the digest the lock or requirement pins
   "VERIFICATION", // any other failure reported by the Sigstore verifier
 ] as const;
 export type FailureCode = (typeof FAILURE_CODES)[number];

@@ -1,42 +1,79 @@
 /**
  * The verification pipeline, top to bottom:
  *
- *   resolve targets → find provenance → verify cryptography → check identity
- *   (publisher claim and the user's expectations) → verdict per file → exit code
+ *   resolve targets → fetch provenance → verify cryptography → check identity
+ *   (publisher claim, expectations, lock identities) → verdict per file → exit code
  *
  * Everything here is plain data in and out; the CLI only parses flags and
  * renders the result (report/).
  */
 import { PyprovError, describeError, type ErrorCode } from "./errors.js";
 import type { Expectations } from "./identity/expectations.js";
-import { findSidecars, hashFile } from "./inputs/local.js";
+import { hashFile } from "./inputs/local.js";
+import { loadPylockFile } from "./inputs/pylock.js";
+import { loadRequirementsFile } from "./inputs/requirements.js";
+import type { TargetSpec } from "./inputs/types.js";
+import { loadUvLockFile } from "./inputs/uvlock.js";
+import type { LoadedProvenance } from "./pep740/load.js";
+import { PublisherSchema, type Publisher } from "./pep740/models.js";
+import { ProvenanceCache } from "./pypi/cache.js";
+import { IndexClient, type IndexClientOptions } from "./pypi/index-client.js";
+import { canonicalizeName } from "./pypi/names.js";
+import type { ProjectPage } from "./pypi/simple-api.js";
 import {
-  attestationsOnly,
-  loadAttestationFile,
-  loadProvenanceFile,
-  type LoadedProvenance,
-} from "./pep740/load.js";
+  fetchIndexProvenance,
+  loadExplicitProvenance,
+  loadSidecarProvenance,
+  type FetchContext,
+  type ProvenanceOutcome,
+} from "./resolve/provenance.js";
+import {
+  fileByName,
+  projectOfFilename,
+  releaseFiles,
+  resolveSpec,
+  type OnlyKind,
+  type ResolvedFile,
+  type TargetArg,
+  type UnresolvedTarget,
+} from "./resolve/targets.js";
 import { loadTrustedRoot, type LoadedTrustRoot } from "./sigstore/trust-root.js";
 import { AttestationCryptoVerifier } from "./sigstore/verifier.js";
-import type { FileIdentity } from "./verify/attestation.js";
+import { mapPool } from "./util/pool.js";
 import { verifyTarget } from "./verify/target.js";
 import type { TargetReport } from "./verify/types.js";
 
-/** A file to verify: on disk, or known only by name and digest (as a lockfile knows it). */
-export type TargetInput =
-  { kind: "path"; path: string } | { kind: "digest"; filename: string; sha256: string };
+/** What to verify: a command-line target (file, NAME==VERSION, NAME, pypi:FILE, URL). */
+export type TargetInput = TargetArg;
 
 export interface VerifyOptions {
-  targets: TargetInput[];
-  /** Explicit provenance file; otherwise sidecars beside each DIST are used. */
+  targets?: TargetInput[];
+  /** Requirements files (`-r`). */
+  requirements?: string[];
+  /** pylock.toml / uv.lock files (`--lock`). */
+  locks?: string[];
+  /** Explicit provenance file for a single target; otherwise sidecars or the index. */
   provenance?: string | undefined;
-  /** Explicit attestation files. */
   attestations?: string[] | undefined;
   expectations?: Expectations | undefined;
   /** trusted_root.json path; the bundled production root by default. */
   trustedRoot?: string | undefined;
   /** Reuse an already loaded trust root (library use, benchmarks). */
   trustRoot?: LoadedTrustRoot | undefined;
+  only?: OnlyKind;
+  /** Fetch and hash the real bytes of index files instead of trusting the pinned digest. */
+  download?: boolean;
+  /** Missing provenance is a warning (exit 0) rather than a failure. */
+  allowMissing?: boolean;
+  /** Index client settings (index URL, timeouts, retries). */
+  index?: IndexClientOptions;
+  cacheDir?: string | undefined;
+  noCache?: boolean;
+  offline?: boolean;
+  /** Requests in flight at once (default 16). */
+  concurrency?: number;
+  onProgress?: (done: number, total: number) => void;
+  onWarning?: (message: string) => void;
 }
 
 export interface VerifyRun {
@@ -45,20 +82,35 @@ export interface VerifyRun {
   exitCode: 0 | 1 | 2;
 }
 
-/** Exit code for a set of results: 2 if any target had no verdict, else 1 if any failed. */
-export function exitCodeFor(results: TargetReport[]): 0 | 1 | 2 {
+/** Most targets one run accepts (a requirements file may expand to many files). */
+export const MAX_TARGETS = 10_000;
+export const DEFAULT_CONCURRENCY = 16;
+
+/** Exit code: 2 if any target had no verdict, else 1 if any failed (or is missing, unless allowed). */
+export function exitCodeFor(results: TargetReport[], allowMissing = false): 0 | 1 | 2 {
   if (results.some((r) => r.verdict === "error")) return 2;
-  if (results.length === 0 || results.some((r) => r.verdict !== "verified")) return 1;
-  return 0;
+  if (results.length === 0) return 1;
+  const bad = results.some(
+    (r) => r.verdict === "failed" || (r.verdict === "missing" && !allowMissing),
+  );
+  return bad ? 1 : 0;
 }
 
+/** One unit of work, in the order results are reported. */
+type Slot =
+  | { kind: "local"; arg: Extract<TargetArg, { kind: "path" | "digest" }> }
+  | { kind: "index"; file: ResolvedFile }
+  | { kind: "unresolved"; target: UnresolvedTarget };
+
 export async function verifyDistributions(opts: VerifyOptions): Promise<VerifyRun> {
+  const targets = opts.targets ?? [];
   const explicit = opts.provenance !== undefined || (opts.attestations?.length ?? 0) > 0;
-  if (opts.targets.length === 0) throw new PyprovError("USAGE", "no distribution to verify");
-  if (explicit && opts.targets.length > 1) {
+  const inputs = targets.length + (opts.requirements?.length ?? 0) + (opts.locks?.length ?? 0);
+  if (inputs === 0) throw new PyprovError("USAGE", "no distribution to verify");
+  if (explicit && (inputs > 1 || targets.some((t) => t.kind !== "path" && t.kind !== "digest"))) {
     throw new PyprovError(
       "USAGE",
-      "--provenance and --attestation apply to a single distribution; give one DIST (or verify each separately)",
+      "--provenance and --attestation apply to a single local distribution (or --filename/--sha256)",
     );
   }
   // 0. Trust material: without it no verdict is possible.
@@ -66,113 +118,284 @@ export async function verifyDistributions(opts: VerifyOptions): Promise<VerifyRu
   const crypto = new AttestationCryptoVerifier(trustRoot);
   const expectations = opts.expectations ?? {};
 
-  const results: TargetReport[] = [];
-  for (const target of opts.targets) {
-    let file: FileIdentity & { path?: string | undefined };
-    try {
-      // 1. Resolve the target to a name and a digest.
-      file =
-        target.kind === "path"
-          ? await hashFile(target.path)
-          : { filename: target.filename, sha256: target.sha256, path: undefined };
-    } catch (err) {
-      results.push(errorReport(displayName(target), "", undefined, err));
-      continue;
+  // Shared network state: one client (keep-alive), one page fetch per project.
+  let client: IndexClient | undefined;
+  const index = (): IndexClient => (client ??= new IndexClient(opts.index ?? {}));
+  const pages = new Map<string, Promise<ProjectPage>>();
+  const getPage = (name: string): Promise<ProjectPage> => {
+    if (opts.offline) {
+      return Promise.reject(
+        new PyprovError(
+          "OFFLINE",
+          `the index page of ${name} is needed, and --offline forbids the network`,
+        ),
+      );
     }
-    // 2. Find and parse its provenance.
-    let provenance: LoadedProvenance | undefined;
-    try {
-      provenance = explicit ? loadExplicit(opts) : loadSidecars(target);
-    } catch (err) {
-      results.push(errorReport(file.filename, file.sha256, file.path, err));
-      continue;
+    const key = canonicalizeName(name);
+    let page = pages.get(key);
+    if (!page) {
+      page = index().getProject(name);
+      pages.set(key, page);
     }
-    if (!provenance) {
-      results.push(missingReport(file, target));
-      continue;
-    }
-    // 3–5. Cryptography, identity, expectations: one report per file.
-    results.push(verifyTarget(file, provenance, { crypto, expectations }));
+    return page;
+  };
+  const cache =
+    opts.noCache === true
+      ? undefined
+      : new ProvenanceCache({
+          ...(opts.cacheDir !== undefined ? { dir: opts.cacheDir } : {}),
+          readOnly: opts.offline === true,
+          ...(opts.onWarning ? { onWarning: opts.onWarning } : {}),
+        });
+  const fetchCtx: FetchContext = { index, cache, offline: opts.offline === true, getPage };
+  const concurrency = opts.concurrency ?? DEFAULT_CONCURRENCY;
+
+  // 1. Resolve every target to files, in input order.
+  const slots = await resolveAll(opts, targets, getPage, concurrency);
+  if (slots.length > MAX_TARGETS) {
+    throw new PyprovError(
+      "INPUT_TOO_LARGE",
+      `${slots.length} files to verify; the limit is ${MAX_TARGETS} per run`,
+    );
   }
+
+  // 2–5. Fetch provenance and verify each file; results stay in input order.
+  let done = 0;
+  const results = await mapPool(slots, concurrency, async (slot) => {
+    const report = await verifySlot(slot, opts, explicit, fetchCtx, crypto, expectations);
+    opts.onProgress?.(++done, slots.length);
+    return report;
+  });
   return {
     trustRoot: { source: trustRoot.source, sha256: trustRoot.sha256 },
     results,
-    exitCode: exitCodeFor(results),
+    exitCode: exitCodeFor(results, opts.allowMissing === true),
   };
 }
 
-function loadExplicit(opts: VerifyOptions): LoadedProvenance {
-  const parts: LoadedProvenance[] = [];
-  if (opts.provenance !== undefined) parts.push(loadProvenanceFile(opts.provenance));
-  const atts = (opts.attestations ?? []).map(loadAttestationFile);
-  if (atts.length > 0) parts.push(attestationsOnly(atts));
-  return mergeProvenance(parts);
+async function resolveAll(
+  opts: VerifyOptions,
+  targets: TargetArg[],
+  getPage: (name: string) => Promise<ProjectPage>,
+  concurrency: number,
+): Promise<Slot[]> {
+  const only = opts.only;
+  const fromArgs = await mapPool(targets, concurrency, async (arg): Promise<Slot[]> => {
+    if (arg.kind === "path" || arg.kind === "digest") return [{ kind: "local", arg }];
+    try {
+      if (arg.kind === "release") {
+        return releaseFiles(await getPage(arg.name), arg.version, only).map((file) => ({
+          kind: "index",
+          file,
+        }));
+      }
+      const filename =
+        arg.kind === "pypi-file"
+          ? arg.filename
+          : decodeURIComponent(new URL(arg.url).pathname.split("/").at(-1) ?? "");
+      const file = fileByName(await getPage(projectOfFilename(filename)), filename);
+      if (arg.kind === "url" && file.url !== arg.url.split("#")[0]) {
+        file.warnings.push(`the index serves this file from ${file.url}, not the URL given`);
+      }
+      return [{ kind: "index", file }];
+    } catch (err) {
+      return [unresolved(displayArg(arg), undefined, err)];
+    }
+  });
+  const specs: TargetSpec[] = [];
+  for (const path of opts.requirements ?? []) specs.push(...loadRequirementsFile(path).targets);
+  for (const path of opts.locks ?? []) specs.push(...loadLock(path));
+  const fromSpecs = await mapPool(specs, concurrency, async (spec): Promise<Slot[]> => {
+    try {
+      const { files, unresolved: missing } = await resolveSpec(spec, only, getPage);
+      return [
+        ...files.map((file): Slot => ({ kind: "index", file })),
+        ...missing.map((target): Slot => ({ kind: "unresolved", target })),
+      ];
+    } catch (err) {
+      return [unresolved(spec.name, spec.source, err)];
+    }
+  });
+  return [...fromArgs.flat(), ...fromSpecs.flat()];
 }
 
-function loadSidecars(target: TargetInput): LoadedProvenance | undefined {
-  if (target.kind !== "path") return undefined;
-  const found = findSidecars(target.path);
-  const parts: LoadedProvenance[] = [];
-  if (found.provenance) parts.push(loadProvenanceFile(found.provenance));
-  const atts = found.attestations.map(loadAttestationFile);
-  if (atts.length > 0) parts.push(attestationsOnly(atts));
-  return parts.length > 0 ? mergeProvenance(parts) : undefined;
+function loadLock(path: string): TargetSpec[] {
+  const base = path.split(/[\\/]/).at(-1) ?? path;
+  if (base === "uv.lock") return loadUvLockFile(path).targets;
+  if (/^pylock\.([^.]+\.)?toml$/.test(base)) return loadPylockFile(path).targets;
+  throw new PyprovError(
+    "USAGE",
+    `--lock takes a pylock.toml (pylock.*.toml) or a uv.lock, not "${base}"`,
+  );
 }
 
-function mergeProvenance(parts: LoadedProvenance[]): LoadedProvenance {
-  if (parts.length === 1) return parts[0]!;
-  return {
-    kind: parts.some((p) => p.kind === "provenance") ? "provenance" : "attestations",
-    sources: parts.flatMap((p) => p.sources),
-    groups: parts.flatMap((p) => p.groups),
-  };
-}
-
-function displayName(t: TargetInput): string {
-  return t.kind === "path" ? t.path : t.filename;
-}
-
-function missingReport(
-  file: FileIdentity & { path?: string | undefined },
-  target: TargetInput,
-): TargetReport {
-  const where =
-    target.kind === "path"
-      ? `looked for ${findSidecars(target.path)
-          .looked.map((p) => `"${p}"`)
-          .join(", ")}`
-      : "give --provenance or --attestation";
-  return {
-    target: { filename: file.filename, sha256: file.sha256, path: file.path },
-    provenance: undefined,
-    claimedPublisher: undefined,
-    identity: undefined,
-    attestations: [],
-    expectations: [],
-    checks: [
-      {
-        id: "coverage",
-        ok: false,
-        code: "NO_ATTESTATIONS",
-        message: `no provenance found (${where})`,
-      },
-    ],
-    warnings: [],
-    verdict: "failed",
-    failure: { code: "NO_ATTESTATIONS", message: `no provenance found (${where})` },
-    error: undefined,
-  };
-}
-
-function errorReport(
-  filename: string,
-  sha256: string,
-  path: string | undefined,
+function unresolved(
+  display: string,
+  origin: { file: string; line: number } | undefined,
   err: unknown,
+): Slot {
+  const error =
+    err instanceof PyprovError
+      ? err
+      : new PyprovError("INTERNAL", describeError(err), { cause: err });
+  return { kind: "unresolved", target: { display, ...(origin ? { origin } : {}), error } };
+}
+
+function displayArg(arg: TargetArg): string {
+  switch (arg.kind) {
+    case "path":
+      return arg.path;
+    case "digest":
+    case "pypi-file":
+      return arg.filename;
+    case "release":
+      return arg.version === undefined ? arg.name : `${arg.name}==${arg.version}`;
+    case "url":
+      return arg.url;
+  }
+}
+
+async function verifySlot(
+  slot: Slot,
+  opts: VerifyOptions,
+  explicit: boolean,
+  fetchCtx: FetchContext,
+  crypto: AttestationCryptoVerifier,
+  expectations: Expectations,
+): Promise<TargetReport> {
+  if (slot.kind === "unresolved") {
+    return errorReport(
+      { filename: slot.target.display, sha256: "", origin: slot.target.origin },
+      slot.target.error,
+    );
+  }
+  // 1. The file's name and digest.
+  let file: ResolvedFile & { sha256: string };
+  let outcome: ProvenanceOutcome;
+  const identity: Partial<ResolvedFile> & { filename: string } =
+    slot.kind === "index"
+      ? slot.file
+      : slot.arg.kind === "path"
+        ? { filename: slot.arg.path }
+        : { filename: slot.arg.filename, sha256: slot.arg.sha256 };
+  try {
+    if (slot.kind === "local") {
+      const arg = slot.arg;
+      const hashed =
+        arg.kind === "path"
+          ? await hashFile(arg.path)
+          : { filename: arg.filename, sha256: arg.sha256, path: undefined };
+      file = {
+        ...hashed,
+        warnings: [],
+        ...(hashed.path !== undefined ? { path: hashed.path } : {}),
+      };
+      // 2. Its provenance.
+      outcome = explicit
+        ? {
+            status: "found",
+            provenance: loadExplicitProvenance(opts.provenance, opts.attestations ?? []),
+            from: "files",
+          }
+        : arg.kind === "path"
+          ? loadSidecarProvenance(arg.path)
+          : { status: "absent", reason: "no provenance given (use --provenance or --attestation)" };
+    } else {
+      file = await indexFileDigest(slot.file, opts, fetchCtx);
+      outcome = await fetchIndexProvenance(file, fetchCtx);
+    }
+  } catch (err) {
+    if (err instanceof DigestMismatch) return err.report;
+    return errorReport({ ...identity, sha256: identity.sha256 ?? "" }, err);
+  }
+  if (outcome.status === "withheld") {
+    return errorReport(
+      file,
+      new PyprovError("PROVENANCE_WITHHELD", outcome.reason, { source: file.filename }),
+    );
+  }
+  if (outcome.status === "absent") return missingReport(file, outcome.reason);
+
+  // 3–5. Cryptography, identity, expectations.
+  let identities: Publisher[] | undefined;
+  try {
+    identities = file.expectedIdentities?.map(parseIdentity);
+  } catch (err) {
+    return errorReport(file, err);
+  }
+  const report = verifyTarget(
+    { filename: file.filename, sha256: file.sha256, path: file.path },
+    outcome.provenance satisfies LoadedProvenance,
+    { crypto, expectations, identities },
+  );
+  decorate(report, file);
+  return report;
+}
+
+/** The digest to verify for an index file: pinned, listed, or (with --download) the real bytes'. */
+async function indexFileDigest(
+  file: ResolvedFile,
+  opts: VerifyOptions,
+  ctx: FetchContext,
+): Promise<ResolvedFile & { sha256: string }> {
+  if (opts.download) {
+    if (opts.offline)
+      throw new PyprovError("OFFLINE", "--download needs the network", { source: file.filename });
+    if (!file.url)
+      throw new PyprovError("INPUT_UNREADABLE", "no download URL for this file", {
+        source: file.filename,
+      });
+    const got = await ctx.index().download(file.url);
+    if (file.sha256 !== undefined && got.sha256 !== file.sha256) {
+      const withDigest = { ...file, sha256: got.sha256 };
+      throw new DigestMismatch(
+        failedReport(
+          withDigest,
+          "ARTIFACT_DIGEST",
+          `downloaded file has sha256 ${got.sha256}, but ${file.sha256} is pinned`,
+        ),
+      );
+    }
+    return { ...file, sha256: got.sha256 };
+  }
+  if (file.sha256 === undefined) {
+    throw new PyprovError("INPUT_UNREADABLE", "no sha256 is known for this file (use --download)", {
+      source: file.filename,
+    });
+  }
+  return { ...file, sha256: file.sha256 };
+}
+
+class DigestMismatch extends Error {
+  constructor(readonly report: TargetReport) {
+    super(report.failure?.message ?? "digest mismatch");
+  }
+}
+
+function parseIdentity(identity: unknown): Publisher {
+  const parsed = PublisherSchema.safeParse(identity);
+  if (!parsed.success) {
+    throw new PyprovError(
+      "INPUT_MALFORMED",
+      `invalid attestation identity ${JSON.stringify(identity)}`,
+    );
+  }
+  return parsed.data;
+}
+
+function decorate(report: TargetReport, file: Partial<ResolvedFile>): void {
+  if (file.project !== undefined) report.target.project = file.project;
+  if (file.version !== undefined) report.target.version = file.version;
+  if (file.url !== undefined) report.target.url = file.url;
+  if (file.origin !== undefined) report.target.origin = file.origin;
+  if (file.warnings?.length) report.warnings.unshift(...file.warnings);
+}
+
+function baseReport(
+  file: Partial<ResolvedFile> & { filename: string; sha256: string },
 ): TargetReport {
-  const code: ErrorCode = err instanceof PyprovError ? err.code : "INTERNAL";
-  return {
-    target: { filename, sha256, path },
+  const report: TargetReport = {
+    target: { filename: file.filename, sha256: file.sha256, path: file.path },
     provenance: undefined,
     claimedPublisher: undefined,
     identity: undefined,
@@ -182,6 +405,38 @@ function errorReport(
     warnings: [],
     verdict: "error",
     failure: undefined,
-    error: { code, message: describeError(err) },
+    error: undefined,
   };
+  decorate(report, file);
+  return report;
+}
+
+function missingReport(file: ResolvedFile & { sha256: string }, reason: string): TargetReport {
+  const report = baseReport(file);
+  report.checks.push({ id: "coverage", ok: false, code: "NO_ATTESTATIONS", message: reason });
+  report.verdict = "missing";
+  report.failure = { code: "NO_ATTESTATIONS", message: reason };
+  return report;
+}
+
+function failedReport(
+  file: ResolvedFile & { sha256: string },
+  code: "ARTIFACT_DIGEST",
+  message: string,
+): TargetReport {
+  const report = baseReport(file);
+  report.checks.push({ id: "subject-digest", ok: false, code, message });
+  report.verdict = "failed";
+  report.failure = { code, message };
+  return report;
+}
+
+function errorReport(
+  file: Partial<ResolvedFile> & { filename: string; sha256: string },
+  err: unknown,
+): TargetReport {
+  const report = baseReport(file);
+  const code: ErrorCode = err instanceof PyprovError ? err.code : "INTERNAL";
+  report.error = { code, message: describeError(err) };
+  return report;
 }

@@ -15,7 +15,10 @@ import { runVerify } from "./verify.js";
 export interface Io {
   stdout: (s: string) => void;
   stderr: (s: string) => void;
+  /** stdout is a terminal (colour). */
   isTTY: boolean;
+  /** stderr is a terminal (progress line). */
+  isStderrTTY?: boolean;
   env: NodeJS.ProcessEnv;
 }
 
@@ -40,9 +43,25 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   program
     .command("verify")
     .description("verify distributions against their PEP 740 attestations")
-    .argument("[DIST...]", "distribution files (.whl, .tar.gz, .zip)")
-    .option("--provenance <FILE>", "provenance file (the Integrity API body) for the distribution")
-    .option("--attestation <FILE>", "attestation file (repeatable)", collect)
+    .argument(
+      "[TARGET...]",
+      "distribution files (.whl, .tar.gz, .zip), NAME==VERSION, NAME (latest release), pypi:FILENAME or a file URL",
+    )
+    .option(
+      "-r, --requirement <FILE>",
+      "verify every requirement of a requirements file (repeatable)",
+      collect,
+    )
+    .option("--lock <FILE>", "verify every file of a pylock.toml or uv.lock (repeatable)", collect)
+    .option(
+      "--provenance <FILE>",
+      "provenance file (the Integrity API body) for one local distribution",
+    )
+    .option(
+      "--attestation <FILE>",
+      "attestation file for one local distribution (repeatable)",
+      collect,
+    )
     .option("--filename <NAME>", "verify a distribution known only by name (with --sha256)")
     .option("--sha256 <HEX>", "the distribution's sha256 (with --filename)")
     .option("--repository <OWNER/NAME>", "expected source repository")
@@ -50,6 +69,25 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option("--environment <NAME>", "expected deployment environment")
     .option("--issuer <URL>", "expected OIDC issuer")
     .option("--identity <VALUE>", "expected certificate identity (exact SAN: URI or e-mail)")
+    .addOption(
+      new Option("--only <KIND>", "verify only wheels or only sdists").choices(["wheel", "sdist"]),
+    )
+    .option(
+      "--index-url <URL>",
+      "package index (default: $PIP_INDEX_URL, $UV_INDEX_URL, https://pypi.org/simple/)",
+    )
+    .option(
+      "--download",
+      "download index files and hash their bytes instead of trusting pinned digests",
+    )
+    .option("--allow-missing", "a file without provenance is a warning (SLSA L0), not a failure")
+    .option("--offline", "use only the cache and local files; never the network")
+    .option(
+      "--cache-dir <DIR>",
+      "provenance cache (default: $PYPROV_CACHE_DIR, $XDG_CACHE_HOME/pyprov, ~/.cache/pyprov)",
+    )
+    .option("--no-cache", "neither read nor write the provenance cache")
+    .option("--concurrency <N>", "requests in flight at once (default 16)")
     .option(
       "--trusted-root <FILE>",
       "Sigstore trusted_root.json (default: bundled production root)",
@@ -57,8 +95,8 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .addOption(
       new Option("--format <FORMAT>", "output format").choices(["human", "json"]).default("human"),
     )
-    .action(async (dists: string[], opts: Record<string, unknown>) => {
-      setExit(await runVerify(dists, opts, io));
+    .action(async (targets: string[], opts: Record<string, unknown>) => {
+      setExit(await runVerify(targets, opts, io));
     });
 
   program
@@ -102,6 +140,7 @@ export function processIo(): Io {
     stdout: (s) => process.stdout.write(s),
     stderr: (s) => process.stderr.write(s),
     isTTY: Boolean(process.stdout.isTTY),
+    isStderrTTY: Boolean(process.stderr.isTTY),
     env: process.env,
   };
 }

@@ -1,28 +1,44 @@
 import { PyprovError } from "../errors.js";
 import type { Expectations } from "../identity/expectations.js";
 import { parseSha256Option } from "../inputs/local.js";
-import { verifyDistributions, type TargetInput } from "../pipeline.js";
-import { parseDistributionFilename, InvalidFilenameError } from "../pypi/filename.js";
+import { DEFAULT_CONCURRENCY, verifyDistributions, type TargetInput } from "../pipeline.js";
+import { InvalidFilenameError, parseDistributionFilename } from "../pypi/filename.js";
+import { parseTargetArg } from "../resolve/targets.js";
 import { renderHuman } from "../report/human.js";
 import { renderJson, verifyDocument } from "../report/json.js";
+import { oneLine } from "../util/text.js";
 import type { Io } from "./main.js";
 
 const str = (v: unknown): string | undefined => (typeof v === "string" ? v : undefined);
+const strs = (v: unknown): string[] =>
+  Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : [];
+
+function positiveInt(name: string, v: unknown, fallback: number): number {
+  if (v === undefined) return fallback;
+  const n = Number(v);
+  if (!Number.isSafeInteger(n) || n < 1 || n > 256) {
+    throw new PyprovError(
+      "USAGE",
+      `--${name} must be a whole number from 1 to 256, got "${String(v)}"`,
+    );
+  }
+  return n;
+}
 
 export async function runVerify(
-  dists: string[],
+  args: string[],
   opts: Record<string, unknown>,
   io: Io,
 ): Promise<number> {
   const filename = str(opts.filename);
   const sha256 = str(opts.sha256);
-  const targets: TargetInput[] = dists.map((path) => ({ kind: "path", path }));
+  const targets: TargetInput[] = args.map(parseTargetArg);
   if (filename !== undefined || sha256 !== undefined) {
     if (filename === undefined || sha256 === undefined) {
       throw new PyprovError("USAGE", "--filename and --sha256 go together");
     }
-    if (dists.length > 0)
-      throw new PyprovError("USAGE", "give either DIST paths or --filename/--sha256, not both");
+    if (args.length > 0)
+      throw new PyprovError("USAGE", "give either targets or --filename/--sha256, not both");
     try {
       parseDistributionFilename(filename);
     } catch (err) {
@@ -35,8 +51,14 @@ export async function runVerify(
       throw new PyprovError("USAGE", "--filename/--sha256 need --provenance or --attestation");
     }
   }
-  if (targets.length === 0)
-    throw new PyprovError("USAGE", "nothing to verify: give DIST... or --filename and --sha256");
+  const requirements = strs(opts.requirement);
+  const locks = strs(opts.lock);
+  if (targets.length === 0 && requirements.length === 0 && locks.length === 0) {
+    throw new PyprovError(
+      "USAGE",
+      "nothing to verify: give targets, -r FILE, --lock FILE or --filename/--sha256",
+    );
+  }
 
   const expectations: Expectations = {};
   for (const key of ["repository", "workflow", "environment", "issuer", "identity"] as const) {
@@ -46,14 +68,36 @@ export async function runVerify(
       expectations[key] = v;
     }
   }
+  const only = str(opts.only) as "wheel" | "sdist" | undefined;
+  const progress = io.isStderrTTY && opts.format !== "json";
+  const warnings = new Set<string>();
 
   const run = await verifyDistributions({
     targets,
+    requirements,
+    locks,
     provenance: str(opts.provenance),
-    attestations: Array.isArray(opts.attestation) ? (opts.attestation as string[]) : undefined,
+    attestations: strs(opts.attestation),
     expectations,
     trustedRoot: str(opts.trustedRoot),
+    only,
+    download: opts.download === true,
+    allowMissing: opts.allowMissing === true,
+    index: { ...(str(opts.indexUrl) !== undefined ? { indexUrl: str(opts.indexUrl) } : {}) },
+    cacheDir: str(opts.cacheDir),
+    noCache: opts.cache === false,
+    offline: opts.offline === true,
+    concurrency: positiveInt("concurrency", opts.concurrency, DEFAULT_CONCURRENCY),
+    ...(progress
+      ? {
+          onProgress: (done: number, total: number) =>
+            io.stderr(`\r\x1b[Kverifying ${done}/${total}`),
+        }
+      : {}),
+    onWarning: (msg) => warnings.add(msg),
   });
+  if (progress) io.stderr("\r\x1b[K");
+  for (const w of warnings) io.stderr(`pyprov: warning: ${oneLine(w)}\n`);
 
   if (opts.format === "json") {
     io.stdout(renderJson(verifyDocument(run.results, run.trustRoot, run.exitCode)));

@@ -45,6 +45,9 @@ export function renderHuman(results: TargetReport[], opts: HumanOptions): string
       const id = formatIdentity(r.identity);
       lines.push(`${paint(opts.color, "31", "✗")} ${name}${id ? `  ${id}` : ""}`);
       lines.push(`    ${oneLine(r.failure?.message ?? "verification failed")}`);
+    } else if (r.verdict === "missing") {
+      lines.push(`${paint(opts.color, "33", "-")} ${name}  no provenance`);
+      lines.push(`    ${oneLine(r.failure?.message ?? "no provenance")}`);
     } else {
       lines.push(`${paint(opts.color, "33", "!")} ${name}`);
       lines.push(`    error: ${oneLine(r.error?.message ?? "no verdict")}`);
@@ -54,7 +57,9 @@ export function renderHuman(results: TargetReport[], opts: HumanOptions): string
   const verified = results.filter((r) => r.verdict === "verified").length;
   const failed = results.filter((r) => r.verdict === "failed").length;
   const errors = results.filter((r) => r.verdict === "error").length;
+  const missing = results.filter((r) => r.verdict === "missing").length;
   const summary = [`${verified} verified`, `${failed} failed`];
+  if (missing > 0) summary.push(`${missing} without provenance`);
   if (errors > 0) summary.push(`${errors} without a verdict`);
   lines.push(summary.join(", "));
   return lines.join("\n") + "\n";

@@ -14,7 +14,7 @@ export interface VerifyDocument {
   command: "verify";
   trustedRoot: { source: string; sha256: string } | undefined;
   exitCode: 0 | 1 | 2;
-  summary: { total: number; verified: number; failed: number; errors: number };
+  summary: { total: number; verified: number; failed: number; missing: number; errors: number };
   results: TargetReport[];
 }
 
@@ -33,6 +33,7 @@ export function verifyDocument(
       total: results.length,
       verified: results.filter((r) => r.verdict === "verified").length,
       failed: results.filter((r) => r.verdict === "failed").length,
+      missing: results.filter((r) => r.verdict === "missing").length,
       errors: results.filter((r) => r.verdict === "error").length,
     },
     results,

@@ -11,6 +11,7 @@ import {
   type ExpectationResult,
 } from "../identity/expectations.js";
 import { checkPublisher } from "../identity/publisher.js";
+import type { Publisher } from "../pep740/models.js";
 import { publisherIdentity } from "../identity/summary.js";
 import type { LoadedProvenance } from "../pep740/load.js";
 import type { AttestationCryptoVerifier } from "../sigstore/verifier.js";
@@ -20,6 +21,12 @@ import type { AttestationReport, CheckResult, TargetReport } from "./types.js";
 export interface VerifyContext {
   crypto: AttestationCryptoVerifier;
   expectations: Expectations;
+  /**
+   * Identities the file's publisher must match (any one of them), e.g. a
+   * PEP 751 lock's attestation-identities, checked against each certificate
+   * with the publisher rules.
+   */
+  identities?: Publisher[] | undefined;
 }
 
 export function verifyTarget(
@@ -76,6 +83,9 @@ export function verifyTarget(
           });
         }
       }
+      if (ctx.identities !== undefined) {
+        report.checks.push(identitiesCheck(ctx.identities, certificate));
+      }
       report.ok = report.checks.every((c) => c.ok);
       attestations.push(report);
     }
@@ -129,6 +139,44 @@ export function verifyTarget(
     verdict: failure ? "failed" : "verified",
     failure,
     error: undefined,
+  };
+}
+
+function identitiesCheck(
+  identities: Publisher[],
+  certificate: DecodedCertificate | undefined,
+): CheckResult {
+  if (!certificate) {
+    return {
+      id: "attestation-identities",
+      ok: false,
+      code: "EXPECTATION_MISMATCH",
+      message: "no certificate to check the expected attestation identities against",
+    };
+  }
+  const reasons: string[] = [];
+  for (const identity of identities) {
+    const r = checkPublisher(identity, certificate);
+    if (r.ok) {
+      return {
+        id: "attestation-identities",
+        ok: true,
+        message: `matches the expected ${identity.kind} identity`,
+      };
+    }
+    reasons.push(r.reason);
+  }
+  return {
+    id: "attestation-identities",
+    ok: false,
+    code:
+      identities.length > 0 && reasons.every((r) => r.startsWith("unknown publisher kind"))
+        ? "PUBLISHER_KIND"
+        : "EXPECTATION_MISMATCH",
+    message:
+      identities.length === 0
+        ? "the expected attestation identities list is empty"
+        : `certificate matches none of the expected attestation identities: ${reasons.join("; ")}`,
   };
 }
 

@@ -20,6 +20,7 @@ export type CheckId =
   | "subject-name"
   | "publisher"
   | "expectations"
+  | "attestation-identities"
   | "coverage";
 
 export interface CheckResult {
@@ -77,7 +78,17 @@ export interface PublisherIdentity {
 }
 
 export interface TargetReport {
-  target: { filename: string; sha256: string; path: string | undefined };
+  target: {
+    filename: string;
+    sha256: string;
+    path: string | undefined;
+    /** For files from an index, a requirements file or a lockfile. */
+    project?: string;
+    version?: string;
+    url?: string;
+    /** The requirements-file or lockfile line the file came from. */
+    origin?: { file: string; line: number };
+  };
   provenance: { kind: "provenance" | "attestations"; sources: string[] } | undefined;
   /** The publisher object the index claims (unsigned; checked against each certificate). */
   claimedPublisher: Record<string, unknown> | undefined;
@@ -89,9 +100,10 @@ export interface TargetReport {
   warnings: string[];
   /**
    * verified: every check passed. failed: at least one check failed (exit 1).
+   * missing: the file has no provenance (exit 1, or 0 with --allow-missing).
    * error: no verdict could be reached for this target (exit 2).
    */
-  verdict: "verified" | "failed" | "error";
+  verdict: "verified" | "failed" | "missing" | "error";
   /** The first failing check, when the verdict is "failed". */
   failure: { code: FailureCode; message: string } | undefined;
   /** Why no verdict was reached, when the verdict is "error". */

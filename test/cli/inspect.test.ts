@@ -27,7 +27,9 @@ describe("pyprov inspect", () => {
     expect(r.stdout).toMatch(
       /Build Signer URI +https:\/\/github\.com\/trailofbits\/pypi-attestations\/\.github\/workflows\/release\.yml@refs\/tags\/v0\.0\.19/,
     );
-    expect(r.stdout).toMatch(/dsse 0\.0\.1, log index 153454647, integrated 2024-12-04T23:13:46\.000Z, SET, inclusion proof/);
+    expect(r.stdout).toMatch(
+      /dsse 0\.0\.1, log index 153454647, integrated 2024-12-04T23:13:46\.000Z, SET, inclusion proof/,
+    );
   });
 
   it("shows a provenance object's claimed publisher as unsigned", async () => {

@@ -170,13 +170,13 @@ describe("usage errors (in-process)", () => {
     [
       "--provenance with two DISTs",
       ["verify", "DIST", "DIST", "--provenance", "P"],
-      "apply to a single distribution",
+      "apply to a single local distribution",
       1,
     ],
     [
       "--attestation with two DISTs",
       ["verify", "DIST", "DIST", "--attestation", "P"],
-      "apply to a single distribution",
+      "apply to a single local distribution",
       1,
     ],
     [

@@ -119,7 +119,7 @@ describe("several distributions in one run", () => {
       [c!.filename, "verified"],
       [a!.filename, "verified"],
     ]);
-    expect(run.doc.summary).toEqual({ total: 2, verified: 2, failed: 0, errors: 0 });
+    expect(run.doc.summary).toEqual({ total: 2, verified: 2, failed: 0, missing: 0, errors: 0 });
     expect(run.code).toBe(0);
   });
 
@@ -148,7 +148,7 @@ describe("several distributions in one run", () => {
     const [a] = trio();
     const bare = ws.dist();
     const run = await ws.verifyJson([a!.path, bare.path]);
-    expect(run.doc.results.map((r) => r.verdict)).toEqual(["verified", "failed"]);
+    expect(run.doc.results.map((r) => r.verdict)).toEqual(["verified", "missing"]);
     expect(run.doc.results[1]!.failure?.code).toBe("NO_ATTESTATIONS");
     expect(run.doc.results[1]!.failure?.message).toContain(`${bare.path}.provenance`);
     expect(run.code).toBe(1);
@@ -161,7 +161,7 @@ describe("several distributions in one run", () => {
     expect(run.doc.results.map((r) => r.verdict)).toEqual(["verified", "failed", "error"]);
     expect(run.doc.results[2]!.error?.code).toBe("INPUT_MALFORMED");
     expect(run.doc.results[2]!.error?.message).toContain(`${dists[2]!.path}.provenance`);
-    expect(run.doc.summary).toEqual({ total: 3, verified: 1, failed: 1, errors: 1 });
+    expect(run.doc.summary).toEqual({ total: 3, verified: 1, failed: 1, missing: 0, errors: 1 });
     expect(run.code).toBe(2);
 
     const human = await ws.verify(dists.map((d) => d.path));
