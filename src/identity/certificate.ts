@@ -272,11 +272,14 @@ interface RawExtension {
  * avoided: it re-parses every extension through its schema engine and costs
  * milliseconds per certificate, which matters when verifying thousands.
  */
-function parseX509(bytes: Uint8Array): { decoded: DecodedCertificate; extensions: RawExtension[] } {
+function parseX509(
+  bytes: Uint8Array,
+  parsed: CoreX509Certificate | undefined,
+): { decoded: DecodedCertificate; extensions: RawExtension[] } {
   let core: CoreX509Certificate;
   let native: NodeX509Certificate;
   try {
-    core = CoreX509Certificate.parse(Buffer.from(bytes));
+    core = parsed ?? CoreX509Certificate.parse(Buffer.from(bytes));
     native = new NodeX509Certificate(bytes);
   } catch (err) {
     fail(`not an X.509 certificate: ${errorText(err)}`);
@@ -333,8 +336,12 @@ function withExtension<T>(ext: RawExtension, decode: (der: Buffer) => T): T {
  * decoded exactly, or when an extension appears twice. Never checks validity,
  * usage or chain.
  */
-export function decodeCertificate(der: Uint8Array): DecodedCertificate {
-  const { decoded, extensions } = parseX509(new Uint8Array(der));
+export function decodeCertificate(
+  der: Uint8Array,
+  /** The same DER already parsed by @sigstore/core (the verifier's parse), to save parsing it twice. */
+  parsed?: CoreX509Certificate,
+): DecodedCertificate {
+  const { decoded, extensions } = parseX509(new Uint8Array(der), parsed);
   const seen = new Set<string>();
   for (const ext of extensions) {
     // RFC 5280 §4.2: an extension appears at most once; a second copy could say something else.

@@ -8,15 +8,17 @@
  *    it many times per attestation (certificate equality while building the
  *    chain, TBS bytes for signature checks, public keys). The replacement
  *    computes the same encoding (tag byte, minimal definite length, content
- *    from the children or the value) into one exactly sized buffer, and
- *    memoises it per node: parsed trees are never modified. Every caller gets
- *    its own copy, so nothing a caller does to the buffer is seen by another.
+ *    from the children or the value) into one exactly sized buffer. Nothing
+ *    is memoised: @sigstore/verify edits parsed trees (it removes the SCT
+ *    extension from a clone of the leaf), so every call encodes the tree as
+ *    it is at that moment.
  *
- * 2. X509Certificate.verify(issuer) is memoised per (certificate, issuer)
- *    object pair. The trusted root and intermediate certificates are parsed
- *    once and reused for every attestation, so the CA chain's own signatures
- *    (P-384: ~0.5 ms each) are checked once per process instead of on every
- *    attestation. A new leaf is a new object: its signature is always checked.
+ * 2. X509Certificate.verify(issuer) is memoised for pairs of trusted CA
+ *    certificates only: the root and intermediate certificates of the trust
+ *    material, parsed once and never modified, whose signatures over each
+ *    other (P-384: ~0.5 ms each) would otherwise be checked again for every
+ *    attestation. A leaf is never a trusted certificate: its signature is
+ *    always checked.
  */
 import { ASN1Obj, X509Certificate } from "@sigstore/core";
 
@@ -73,18 +75,20 @@ export function encodeDer(root: Node): Buffer {
   return out;
 }
 
+/** CA certificates from trust material: the only ones whose verify() results are memoised. */
+const trustedCertificates = new WeakSet<X509Certificate>();
+
+/** Register the certificate chains of a trust material's authorities. */
+export function registerTrustedCertificates(certs: Iterable<X509Certificate>): void {
+  for (const c of certs) trustedCertificates.add(c);
+}
+
 export function installSigstoreSpeedups(): void {
   const asn1 = ASN1Obj.prototype as ASN1Obj & { [INSTALLED]?: true };
   if (asn1[INSTALLED]) return;
 
-  const derCache = new WeakMap<Node, Buffer>();
   asn1.toDER = function toDER(this: Node): Buffer {
-    let der = derCache.get(this);
-    if (der === undefined) {
-      der = encodeDer(this);
-      derCache.set(this, der);
-    }
-    return Buffer.from(der);
+    return encodeDer(this);
   };
 
   const cert = X509Certificate.prototype;
@@ -92,6 +96,9 @@ export function installSigstoreSpeedups(): void {
   const verified = new WeakMap<X509Certificate, WeakMap<X509Certificate, boolean>>();
   cert.verify = function verify(this: X509Certificate, issuer?: X509Certificate): boolean {
     const key = issuer ?? this;
+    if (!trustedCertificates.has(this) || !trustedCertificates.has(key)) {
+      return originalVerify.call(this, issuer);
+    }
     let byIssuer = verified.get(this);
     const known = byIssuer?.get(key);
     if (known !== undefined) return known;

@@ -5,6 +5,7 @@
  * checkpoint (C11).
  */
 import { pem } from "@sigstore/core";
+import { createPublicKey } from "node:crypto";
 import { z } from "zod";
 import { CheckFailure } from "../errors.js";
 import type { TransparencyLogEntry } from "../pep740/models.js";
@@ -161,4 +162,171 @@ export function checkProofConsistency(tle: TransparencyLogEntry): CheckpointHead
     );
   }
   return cp;
+}
+
+// --- Any Sigstore bundle (pyprov verify-bundle) ------------------------------
+// The PEP 740 path above accepts only kinds that bind a DSSE envelope to a
+// certificate. A plain Sigstore bundle may also be a message signature
+// (hashedrekord 0.0.1), an old-style DSSE entry (intoto 0.0.2), and may be
+// signed by a bare public key instead of a certificate.
+
+/** The log-entry kinds `pyprov verify-bundle` accepts (C3 for any bundle). */
+export const BUNDLE_ENTRY_KINDS = [
+  "dsse 0.0.1",
+  "dsse 0.0.2",
+  "hashedrekord 0.0.1",
+  "hashedrekord 0.0.2",
+  "intoto 0.0.2",
+] as const;
+export type BundleEntryKind = (typeof BUNDLE_ENTRY_KINDS)[number];
+
+/** C3 for any bundle: the entry's kind must be one of {@link BUNDLE_ENTRY_KINDS}. */
+export function bundleEntryKind(tle: TransparencyLogEntry): BundleEntryKind {
+  const kv = `${tle.kindVersion.kind} ${tle.kindVersion.version}`;
+  const found = BUNDLE_ENTRY_KINDS.find((k) => k === kv);
+  if (!found) {
+    throw new CheckFailure(
+      "TLOG_KIND",
+      `unsupported transparency log entry kind "${kv}" (accepted: ${BUNDLE_ENTRY_KINDS.join(", ")})`,
+    );
+  }
+  return found;
+}
+
+/** What a log entry body names as the signer: a certificate or a bare public key (both DER). */
+export type BodyVerifier =
+  { type: "certificate"; der: Buffer } | { type: "publicKey"; der: Buffer };
+
+const V2Verifier = z.looseObject({
+  x509Certificate: z.looseObject({ rawBytes: b64 }).optional(),
+  publicKey: z.looseObject({ rawBytes: b64 }).optional(),
+});
+const AnyDsseV002Body = z.looseObject({
+  spec: z.looseObject({
+    dsseV002: z.looseObject({
+      signatures: z.array(z.looseObject({ verifier: V2Verifier })).min(1),
+    }),
+  }),
+});
+const AnyHashedRekordV002Body = z.looseObject({
+  spec: z.looseObject({
+    hashedRekordV002: z.looseObject({ signature: z.looseObject({ verifier: V2Verifier }) }),
+  }),
+});
+const HashedRekordV001Body = z.looseObject({
+  spec: z.looseObject({
+    signature: z.looseObject({ publicKey: z.looseObject({ content: b64 }) }),
+  }),
+});
+const IntotoV002Body = z.looseObject({
+  spec: z.looseObject({
+    content: z.looseObject({
+      envelope: z.looseObject({
+        signatures: z.array(z.looseObject({ publicKey: b64 })).min(1),
+      }),
+    }),
+  }),
+});
+const AnyDsseV001Body = z.looseObject({
+  spec: z.looseObject({ signatures: z.array(z.looseObject({ verifier: b64 })).min(1) }),
+});
+
+/**
+ * The signer(s) a log entry body records, for every kind in
+ * {@link BUNDLE_ENTRY_KINDS}. Rekor v1 bodies hold a base64 PEM (a
+ * CERTIFICATE or a PUBLIC KEY); Rekor v2 bodies hold DER. Throws
+ * CheckFailure TLOG_BODY when the body does not have the kind's shape.
+ */
+export function bodyVerifiers(tle: TransparencyLogEntry, kind: BundleEntryKind): BodyVerifier[] {
+  const body = parseBody(tle);
+  const bad = (what: string): never => {
+    throw new CheckFailure("TLOG_BODY", `Rekor entry body is not a valid ${kind} body: ${what}`);
+  };
+  const fromB64 = (s: string): Buffer => decodeBase64Strict(s) ?? bad("bad base64 in verifier");
+  const fromPem = (s: string): BodyVerifier => {
+    const text = fromB64(s).toString("utf8");
+    const label = /^\s*-----BEGIN (CERTIFICATE|PUBLIC KEY)-----/.exec(text)?.[1];
+    if (!label) return bad("verifier is neither a PEM certificate nor a PEM public key");
+    let der: Buffer;
+    try {
+      der = pem.toDER(text);
+    } catch {
+      return bad("verifier PEM does not decode");
+    }
+    return label === "CERTIFICATE" ? { type: "certificate", der } : publicKeyVerifier(der);
+  };
+  const publicKeyVerifier = (der: Buffer): BodyVerifier => {
+    const spki = normalizeSpki(der);
+    return spki ? { type: "publicKey", der: spki } : bad("verifier public key does not decode");
+  };
+  const fromV2 = (v: z.infer<typeof V2Verifier>): BodyVerifier => {
+    if (v.x509Certificate) return { type: "certificate", der: fromB64(v.x509Certificate.rawBytes) };
+    if (v.publicKey) return publicKeyVerifier(fromB64(v.publicKey.rawBytes));
+    return bad("verifier has neither x509Certificate nor publicKey");
+  };
+  const first = <T>(r: { success: true; data: T } | { success: false; error: z.ZodError }): T =>
+    r.success ? r.data : bad(r.error.issues[0]?.message ?? "invalid");
+  switch (kind) {
+    case "dsse 0.0.1":
+      return first(AnyDsseV001Body.safeParse(body)).spec.signatures.map((s) => fromPem(s.verifier));
+    case "dsse 0.0.2":
+      return first(AnyDsseV002Body.safeParse(body)).spec.dsseV002.signatures.map((s) =>
+        fromV2(s.verifier),
+      );
+    case "hashedrekord 0.0.1":
+      return [
+        fromPem(first(HashedRekordV001Body.safeParse(body)).spec.signature.publicKey.content),
+      ];
+    case "hashedrekord 0.0.2":
+      return [
+        fromV2(
+          first(AnyHashedRekordV002Body.safeParse(body)).spec.hashedRekordV002.signature.verifier,
+        ),
+      ];
+    case "intoto 0.0.2":
+      return first(IntotoV002Body.safeParse(body)).spec.content.envelope.signatures.map((s) =>
+        fromPem(s.publicKey),
+      );
+  }
+}
+
+/**
+ * C2 for any bundle: the entry records exactly one signer, and it is this
+ * certificate (DER-equal) or this public key (SubjectPublicKeyInfo DER-equal).
+ */
+export function checkBodyVerifier(
+  tle: TransparencyLogEntry,
+  kind: BundleEntryKind,
+  expected: BodyVerifier,
+): void {
+  const found = bodyVerifiers(tle, kind);
+  if (found.length !== 1) {
+    throw new CheckFailure(
+      "TLOG_CERTIFICATE",
+      `Rekor entry records ${found.length} signatures; expected exactly one`,
+    );
+  }
+  const got = found[0]!;
+  const what = expected.type === "certificate" ? "certificate" : "public key";
+  if (got.type !== expected.type) {
+    throw new CheckFailure(
+      "TLOG_CERTIFICATE",
+      `Rekor entry records a ${got.type === "certificate" ? "certificate" : "public key"}, not this ${what}`,
+    );
+  }
+  if (!got.der.equals(expected.der)) {
+    throw new CheckFailure("TLOG_CERTIFICATE", `Rekor entry does not record this ${what}`);
+  }
+}
+
+/** SubjectPublicKeyInfo DER re-encoded by node:crypto (one encoding per key), or undefined. */
+export function normalizeSpki(der: Uint8Array): Buffer | undefined {
+  try {
+    return createPublicKey({ key: Buffer.from(der), format: "der", type: "spki" }).export({
+      type: "spki",
+      format: "der",
+    });
+  } catch {
+    return undefined;
+  }
 }

@@ -8,11 +8,12 @@
  * proof/checkpoint consistency (C11). One Verifier is built per trust root and
  * reused for every attestation.
  */
+import type { X509Certificate } from "@sigstore/core";
 import { Verifier, VerificationError, toSignedEntity, type SignedEntity } from "@sigstore/verify";
 import { CheckFailure, type FailureCode } from "../errors.js";
 import { attestationToBundle } from "../pep740/bundle.js";
 import type { Attestation } from "../pep740/models.js";
-import { installSigstoreSpeedups } from "./speedups.js";
+import { installSigstoreSpeedups, registerTrustedCertificates } from "./speedups.js";
 import type { LoadedTrustRoot } from "./trust-root.js";
 import {
   checkBodyCertificate,
@@ -45,6 +46,8 @@ export interface CryptoStep {
 
 export interface CryptoResult {
   ok: boolean;
+  /** The leaf as @sigstore/core parsed it for verification (reused for decoding). */
+  leaf: X509Certificate | undefined;
   steps: CryptoStep[];
   verifiedTimes: VerifiedTime[];
   entry: LogEntrySummary | undefined;
@@ -55,6 +58,9 @@ export class AttestationCryptoVerifier {
 
   constructor(readonly trustRoot: LoadedTrustRoot) {
     installSigstoreSpeedups();
+    registerTrustedCertificates(
+      trustRoot.material.certificateAuthorities.flatMap((ca) => ca.certChain),
+    );
     this.verifier = new Verifier(trustRoot.material);
   }
 
@@ -67,7 +73,7 @@ export class AttestationCryptoVerifier {
       steps.push({ id: "tlog-kind", ok: true, message: `log entry kind ${kind}` });
     } catch (err) {
       steps.push(failed("tlog-kind", err));
-      return { ok: false, steps, verifiedTimes: [], entry: undefined };
+      return { ok: false, leaf: undefined, steps, verifiedTimes: [], entry: undefined };
     }
 
     let checkpointOrigin: string | undefined;
@@ -89,22 +95,35 @@ export class AttestationCryptoVerifier {
     });
 
     let verifiedTimes: VerifiedTime[] = [];
+    let leaf: X509Certificate | undefined;
     try {
       if (!tle.inclusionProof) {
         // Bundles v0.3 require an inclusion proof; a SET alone is not enough.
         throw new CheckFailure("TLOG_INCLUSION", "Rekor entry has no inclusion proof");
       }
-      let entity: SignedEntity;
+      // @sigstore/core's DER parser throws and catches an error for every
+      // OCTET STRING that does not hold nested DER (dozens per certificate);
+      // capturing their stack traces is most of its cost. No stack is ever
+      // shown, so none is captured while the library runs (restored at once;
+      // the code in between is synchronous).
+      const stackTraceLimit = Error.stackTraceLimit;
+      Error.stackTraceLimit = 0;
       try {
-        entity = toSignedEntity(attestationToBundle(att));
-      } catch (err) {
-        throw new CheckFailure(
-          "VERIFICATION",
-          `attestation cannot be read as a Sigstore bundle: ${errMessage(err)}`,
-        );
+        let entity: SignedEntity;
+        try {
+          entity = toSignedEntity(attestationToBundle(att));
+        } catch (err) {
+          throw new CheckFailure(
+            "VERIFICATION",
+            `attestation cannot be read as a Sigstore bundle: ${errMessage(err)}`,
+          );
+        }
+        if (entity.key.$case === "certificate") leaf = entity.key.certificate;
+        this.verifier.verify(entity);
+        verifiedTimes = collectVerifiedTimes(entity);
+      } finally {
+        Error.stackTraceLimit = stackTraceLimit;
       }
-      this.verifier.verify(entity);
-      verifiedTimes = collectVerifiedTimes(entity);
       steps.push({
         id: "sigstore",
         ok: true,
@@ -141,7 +160,7 @@ export class AttestationCryptoVerifier {
       steps.push(failed("tlog-proof-consistency", err));
     }
 
-    return { ok: steps.every((s) => s.ok), steps, verifiedTimes, entry: entry() };
+    return { ok: steps.every((s) => s.ok), leaf, steps, verifiedTimes, entry: entry() };
   }
 }
 

@@ -58,7 +58,7 @@ export function verifyAttestation(
   checks.push(
     runCheck("certificate-usage", "leaf certificate is a code-signing leaf", () => {
       try {
-        certificate = decodeCertificate(att.verification_material.certificate);
+        certificate = decodeCertificate(att.verification_material.certificate, cryptoResult.leaf);
       } catch (err) {
         const msg = err instanceof Error ? err.message : String(err);
         throw new CheckFailure("CERTIFICATE_USAGE", `certificate cannot be decoded: ${msg}`);

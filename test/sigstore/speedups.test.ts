@@ -6,7 +6,11 @@
 import { ASN1Obj, X509Certificate } from "@sigstore/core";
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { encodeDer, installSigstoreSpeedups } from "../../src/sigstore/speedups.js";
+import {
+  encodeDer,
+  installSigstoreSpeedups,
+  registerTrustedCertificates,
+} from "../../src/sigstore/speedups.js";
 import { casePath, loadManifest, trustedRootPath } from "../support/corpus.js";
 
 // Capture the library's own implementation before anything installs the speedups.
@@ -111,6 +115,43 @@ describe("installSigstoreSpeedups", () => {
     expect(intermediate!.verify(rootCert)).toBe(true);
     // A certificate does not verify against an unrelated issuer.
     expect(rootCert!.verify(intermediate)).toBe(false);
+  });
+
+  it("toDER always encodes the tree as it is now (the library edits parsed trees)", () => {
+    // verifySCTs removes the SCT extension from a clone and re-encodes it.
+    const leaf = X509Certificate.parse(certs.at(-1)!);
+    const before = leaf.tbsCertificate.toDER();
+    const n = leaf.extensions.length;
+    leaf.extensions.splice(n - 1, 1);
+    const after = leaf.tbsCertificate.toDER();
+    expect(after.length).toBeLessThan(before.length);
+    expect(after.equals(originalToDER.call(leaf.tbsCertificate))).toBe(true);
+  });
+
+  it("memoises verify() only between registered trusted certificates", () => {
+    const root = JSON.parse(readFileSync(trustedRootPath("production"), "utf8")) as {
+      certificateAuthorities: { certChain: { certificates: { rawBytes: string }[] } }[];
+    };
+    const parse = () =>
+      root.certificateAuthorities
+        .at(-1)!
+        .certChain.certificates.map((c) =>
+          X509Certificate.parse(Buffer.from(c.rawBytes, "base64")),
+        );
+    const [trustedInt, trustedRoot] = parse();
+    const [otherInt, otherRoot] = parse();
+    registerTrustedCertificates([trustedInt!, trustedRoot!]);
+    // Make the registered pair's memo observable: swap the signature after the first check.
+    expect(trustedInt!.verify(trustedRoot)).toBe(true);
+    expect(otherInt!.verify(otherRoot)).toBe(true);
+    const breakSignature = (c: X509Certificate) => {
+      const sig = c.root.subs[2]!.value;
+      sig[sig.length - 1]! ^= 0x01;
+    };
+    breakSignature(trustedInt!);
+    breakSignature(otherInt!);
+    expect(trustedInt!.verify(trustedRoot)).toBe(true); // memoised: trusted material is never edited
+    expect(otherInt!.verify(otherRoot)).toBe(false); // unregistered: checked every time
   });
 
   it("installs once", () => {
