@@ -278,7 +278,7 @@ export function staleRootWarning(sel: TrustSelection): string | undefined {
   if (sel.ageDays === undefined || sel.ageDays <= STALE_AFTER_DAYS || !sel.date) return undefined;
   const update = `pyprov trust-root update${sel.instance === "staging" ? " --staging" : ""}`;
   if (sel.origin === "bundled") {
-    return `pyprov: warning: the bundled trusted root is ${sel.ageDays} days old (newest key from ${isoDay(sel.date)}); run \`${update}\` to refresh it through TUF\n`;
+    return `pyprov: warning: the bundled trusted root is ${sel.ageDays} days old (dated ${isoDay(sel.date)}); run \`${update}\` to refresh it through TUF\n`;
   }
   if (sel.origin === "cache") {
     return `pyprov: warning: the cached trusted root was fetched ${sel.ageDays} days ago (${isoDay(sel.date)}); run \`${update}\` to refresh it\n`;
