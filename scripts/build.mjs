@@ -56,10 +56,15 @@ const common = {
   },
 };
 
+// Code splitting: each command's code (and the index client, lockfile
+// parsers, ...) is a chunk loaded on first use, so `verify` on a local file
+// never parses the network or TOML code.
 await build({
   ...common,
   entryPoints: { cli: "src/cli/entry.ts", index: "src/index.ts" },
   outdir: "dist",
+  splitting: true,
+  chunkNames: "chunks/[name]-[hash]",
 });
 
 if (!process.argv.includes("--no-types")) {

@@ -7,9 +7,13 @@
  *   node scripts/update-trust-roots.mjs          write both files
  *   node scripts/update-trust-roots.mjs --check  exit 1 if the committed files differ
  *
- * The output depends only on the installed @sigstore/tuf version: no clock, no
- * network. The "date" recorded is the newest validFor.start in the root, i.e.
- * the last key rotation the root knows about.
+ * The root depends only on the installed @sigstore/tuf version: no network.
+ * Two dates are recorded: `newestValidForStart` (the last key rotation the
+ * root knows about) and `recordedAt` (the day the root was last produced from
+ * the seed, i.e. known to be current; pyprov's 180-day staleness warning
+ * counts from the newer of the two). `recordedAt` is kept as it is when the
+ * root's bytes have not changed, so re-running the script is reproducible;
+ * `--check` compares everything else.
  */
 import { createHash } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
@@ -21,7 +25,7 @@ const REPO = join(dirname(fileURLToPath(import.meta.url)), "..");
 const require = createRequire(import.meta.url);
 const TUF_MIRROR = "https://tuf-repo-cdn.sigstore.dev";
 
-export function buildTrustRoots() {
+export function buildTrustRoots(recordedAt) {
   const pkgDir = dirname(require.resolve("@sigstore/tuf/package.json"));
   const pkg = JSON.parse(readFileSync(join(pkgDir, "package.json"), "utf8"));
   const seeds = JSON.parse(readFileSync(join(pkgDir, "seeds.json"), "utf8"));
@@ -50,6 +54,7 @@ export function buildTrustRoots() {
     tufRootExpires: tufRoot.signed?.expires ?? null,
     instance: "Sigstore public-good (production)",
     newestValidForStart: newestStart,
+    recordedAt,
     producedBy: "scripts/update-trust-roots.mjs",
   };
   return { rootBytes, provenanceText: JSON.stringify(provenance, null, 2) + "\n" };
@@ -57,12 +62,21 @@ export function buildTrustRoots() {
 
 const isMain = process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1];
 if (isMain) {
-  const { rootBytes, provenanceText } = buildTrustRoots();
   const rootPath = join(REPO, "trust-roots", "trusted_root.json");
   const provPath = join(REPO, "trust-roots", "trusted_root.provenance.json");
+  let previous;
+  try {
+    previous = { root: readFileSync(rootPath), prov: JSON.parse(readFileSync(provPath, "utf8")) };
+  } catch {
+    previous = undefined;
+  }
+  const today = new Date().toISOString().slice(0, 10) + "T00:00:00Z";
+  const { rootBytes } = buildTrustRoots(today);
+  const unchanged = previous !== undefined && previous.root.equals(rootBytes);
+  const recordedAt = unchanged && previous.prov.recordedAt ? previous.prov.recordedAt : today;
+  const { provenanceText } = buildTrustRoots(recordedAt);
   if (process.argv.includes("--check")) {
-    const same =
-      readFileSync(rootPath).equals(rootBytes) && readFileSync(provPath, "utf8") === provenanceText;
+    const same = unchanged && readFileSync(provPath, "utf8") === provenanceText;
     console.log(
       same
         ? "trust-roots are up to date"
@@ -72,5 +86,7 @@ if (isMain) {
   }
   writeFileSync(rootPath, rootBytes);
   writeFileSync(provPath, provenanceText);
-  console.log(`wrote ${rootPath} (${rootBytes.length} bytes) and ${provPath}`);
+  console.log(
+    `wrote ${rootPath} (${rootBytes.length} bytes) and ${provPath} (recorded ${recordedAt})`,
+  );
 }

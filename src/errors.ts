@@ -75,6 +75,11 @@ export const FAILURE_CODES = [
   "PUBLISHER_KIND",
   "PUBLISHER_MISMATCH",
   "EXPECTATION_MISMATCH",
+  // SLSA provenance and policy (slsa/, policy/)
+  "PREDICATE_MISMATCH", // a SLSA predicate field contradicts the certificate
+  "POLICY_PUBLISHER", // the certificate matches none of the policy's publishers
+  "REPOSITORY_ID_MISMATCH", // a pinned repository or owner ID differs: possible repojacking
+  "POLICY_SLSA_LEVEL", // the SLSA Build level is below the policy's min_slsa_level
   // Coverage
   "NO_ATTESTATIONS",
   "ARTIFACT_DIGEST", // downloaded bytes differ from the digest the lock or requirement pins

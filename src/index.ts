@@ -33,3 +33,11 @@ export { parseDistributionFilename, compareSubjectToFilename } from "./pypi/file
 export { canonicalizeName } from "./pypi/names.js";
 export { PyprovError, CheckFailure, ERROR_CODES, FAILURE_CODES } from "./errors.js";
 export type { ErrorCode, FailureCode } from "./errors.js";
+export { applyPolicy } from "./policy/apply.js";
+export { loadPolicyFile, parsePolicy } from "./policy/load.js";
+export type { LoadedPolicy } from "./policy/load.js";
+export { policyJsonSchema } from "./policy/schema.js";
+export type { PolicyDocument, PolicyPublisher } from "./policy/schema.js";
+export { classifySlsa, releaseLevels } from "./slsa/level.js";
+export type { ReleaseLevel, TrustedBuilderEntry } from "./slsa/level.js";
+export type { SlsaEvidence, SlsaLevel, SlsaResult } from "./slsa/types.js";

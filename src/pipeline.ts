@@ -10,14 +10,13 @@
 import { PyprovError, describeError, type ErrorCode } from "./errors.js";
 import type { Expectations } from "./identity/expectations.js";
 import { hashFile } from "./inputs/local.js";
-import { loadPylockFile } from "./inputs/pylock.js";
-import { loadRequirementsFile } from "./inputs/requirements.js";
 import type { TargetSpec } from "./inputs/types.js";
-import { loadUvLockFile } from "./inputs/uvlock.js";
 import type { LoadedProvenance } from "./pep740/load.js";
 import { PublisherSchema, type Publisher } from "./pep740/models.js";
-import { ProvenanceCache } from "./pypi/cache.js";
-import { IndexClient, type IndexClientOptions } from "./pypi/index-client.js";
+import { applyPolicy } from "./policy/apply.js";
+import type { LoadedPolicy } from "./policy/load.js";
+import type { ProvenanceCache } from "./pypi/cache.js";
+import type { IndexClient, IndexClientOptions } from "./pypi/index-client.js";
 import { canonicalizeName } from "./pypi/names.js";
 import type { ProjectPage } from "./pypi/simple-api.js";
 import {
@@ -34,11 +33,13 @@ import {
   resolveSpec,
   type OnlyKind,
   type ResolvedFile,
+  type SkippedTarget,
   type TargetArg,
   type UnresolvedTarget,
 } from "./resolve/targets.js";
 import { loadTrustedRoot, type LoadedTrustRoot } from "./sigstore/trust-root.js";
 import { AttestationCryptoVerifier } from "./sigstore/verifier.js";
+import { attachSlsaPredicates } from "./slsa/predicate.js";
 import { mapPool } from "./util/pool.js";
 import { verifyTarget } from "./verify/target.js";
 import type { TargetReport } from "./verify/types.js";
@@ -74,11 +75,17 @@ export interface VerifyOptions {
   concurrency?: number;
   onProgress?: (done: number, total: number) => void;
   onWarning?: (message: string) => void;
+  /** A loaded policy file (policy/load.ts): publishers, SLSA levels, exceptions per package. */
+  policy?: LoadedPolicy | undefined;
+  /** The clock policy exceptions are judged by (default: now). */
+  now?: Date;
 }
 
 export interface VerifyRun {
   trustRoot: { source: string; sha256: string };
   results: TargetReport[];
+  /** Requirements/lock entries with no index provenance by nature (editable, VCS, ...). */
+  skipped: SkippedTarget[];
   exitCode: 0 | 1 | 2;
 }
 
@@ -86,14 +93,25 @@ export interface VerifyRun {
 export const MAX_TARGETS = 10_000;
 export const DEFAULT_CONCURRENCY = 16;
 
-/** Exit code: 2 if any target had no verdict, else 1 if any failed (or is missing, unless allowed). */
+/**
+ * Exit code: 2 if any target had no verdict, else 1 if any failed (or is
+ * missing, unless allowed by --allow-missing or by the policy).
+ */
 export function exitCodeFor(results: TargetReport[], allowMissing = false): 0 | 1 | 2 {
   if (results.some((r) => r.verdict === "error")) return 2;
   if (results.length === 0) return 1;
   const bad = results.some(
-    (r) => r.verdict === "failed" || (r.verdict === "missing" && !allowMissing),
+    (r) =>
+      r.verdict === "failed" ||
+      (r.verdict === "missing" && !allowMissing && !missingAllowedByPolicy(r)),
   );
   return bad ? 1 : 0;
+}
+
+/** A policy allows this file's missing provenance (require_attestation: false, or an exception). */
+function missingAllowedByPolicy(r: TargetReport): boolean {
+  const results = r.policy?.results ?? [];
+  return results.some((c) => c.id === "policy-attestation") && results.every((c) => c.ok);
 }
 
 /** One unit of work, in the order results are reported. */
@@ -119,8 +137,11 @@ export async function verifyDistributions(opts: VerifyOptions): Promise<VerifyRu
   const expectations = opts.expectations ?? {};
 
   // Shared network state: one client (keep-alive), one page fetch per project.
-  let client: IndexClient | undefined;
-  const index = (): IndexClient => (client ??= new IndexClient(opts.index ?? {}));
+  // The index client and the cache are loaded only when a target needs them,
+  // so verifying local files starts no faster than it has to.
+  let client: Promise<IndexClient> | undefined;
+  const index = (): Promise<IndexClient> =>
+    (client ??= import("./pypi/index-client.js").then((m) => new m.IndexClient(opts.index ?? {})));
   const pages = new Map<string, Promise<ProjectPage>>();
   const getPage = (name: string): Promise<ProjectPage> => {
     if (opts.offline) {
@@ -134,95 +155,168 @@ export async function verifyDistributions(opts: VerifyOptions): Promise<VerifyRu
     const key = canonicalizeName(name);
     let page = pages.get(key);
     if (!page) {
-      page = index().getProject(name);
+      page = index().then((c) => c.getProject(name));
       pages.set(key, page);
     }
     return page;
   };
-  const cache =
-    opts.noCache === true
-      ? undefined
-      : new ProvenanceCache({
-          ...(opts.cacheDir !== undefined ? { dir: opts.cacheDir } : {}),
-          readOnly: opts.offline === true,
-          ...(opts.onWarning ? { onWarning: opts.onWarning } : {}),
-        });
-  const fetchCtx: FetchContext = { index, cache, offline: opts.offline === true, getPage };
+  let cache: Promise<ProvenanceCache | undefined> | undefined;
+  const getCache = (): Promise<ProvenanceCache | undefined> =>
+    (cache ??=
+      opts.noCache === true
+        ? Promise.resolve(undefined)
+        : import("./pypi/cache.js").then(
+            (m) =>
+              new m.ProvenanceCache({
+                ...(opts.cacheDir !== undefined ? { dir: opts.cacheDir } : {}),
+                readOnly: opts.offline === true,
+                ...(opts.onWarning ? { onWarning: opts.onWarning } : {}),
+              }),
+          ));
+  const fetchCtx: FetchContext = {
+    index,
+    cache: getCache,
+    offline: opts.offline === true,
+    getPage,
+  };
   const concurrency = opts.concurrency ?? DEFAULT_CONCURRENCY;
 
-  // 1. Resolve every target to files, in input order.
-  const slots = await resolveAll(opts, targets, getPage, concurrency);
-  if (slots.length > MAX_TARGETS) {
+  // Each input (a target, or one entry of a requirements file or lockfile)
+  // is a job: resolve it to files (1), then fetch and verify each (2–5). Jobs
+  // run in a bounded pool, so waiting on the network for one overlaps
+  // verifying another; results stay in input order.
+  const skipped: SkippedTarget[] = [];
+  const specs = await loadSpecs(opts, skipped);
+  const jobs: (() => Promise<Slot[]>)[] = [
+    ...targets.map((arg) => () => resolveArg(arg, opts.only, getPage)),
+    ...specs.map((spec) => () => resolveSpecSlots(spec, opts.only, getPage, getCache, skipped)),
+  ];
+  if (jobs.length > MAX_TARGETS) {
     throw new PyprovError(
       "INPUT_TOO_LARGE",
-      `${slots.length} files to verify; the limit is ${MAX_TARGETS} per run`,
+      `${jobs.length} targets to verify; the limit is ${MAX_TARGETS} per run`,
     );
   }
-
-  // 2–5. Fetch provenance and verify each file; results stay in input order.
   let done = 0;
-  const results = await mapPool(slots, concurrency, async (slot) => {
-    const report = await verifySlot(slot, opts, explicit, fetchCtx, crypto, expectations);
-    opts.onProgress?.(++done, slots.length);
-    return report;
+  let files = 0;
+  const perJob = await mapPool(jobs, concurrency, async (job) => {
+    const reports: TargetReport[] = [];
+    const slots = await job();
+    files += slots.length;
+    if (files > MAX_TARGETS) {
+      throw new PyprovError(
+        "INPUT_TOO_LARGE",
+        `more than ${MAX_TARGETS} files to verify in one run`,
+      );
+    }
+    for (const slot of slots) {
+      reports.push(
+        applyPolicy(
+          await verifySlot(slot, opts, explicit, fetchCtx, crypto, expectations),
+          opts.policy,
+          { now: opts.now ?? new Date() },
+        ),
+      );
+    }
+    opts.onProgress?.(++done, jobs.length);
+    return reports;
   });
+  const results = perJob.flat();
   return {
     trustRoot: { source: trustRoot.source, sha256: trustRoot.sha256 },
     results,
+    skipped,
     exitCode: exitCodeFor(results, opts.allowMissing === true),
   };
 }
 
-async function resolveAll(
-  opts: VerifyOptions,
-  targets: TargetArg[],
+/** A command-line target → the files it names. */
+async function resolveArg(
+  arg: TargetArg,
+  only: OnlyKind,
   getPage: (name: string) => Promise<ProjectPage>,
-  concurrency: number,
 ): Promise<Slot[]> {
-  const only = opts.only;
-  const fromArgs = await mapPool(targets, concurrency, async (arg): Promise<Slot[]> => {
-    if (arg.kind === "path" || arg.kind === "digest") return [{ kind: "local", arg }];
-    try {
-      if (arg.kind === "release") {
-        return releaseFiles(await getPage(arg.name), arg.version, only).map((file) => ({
-          kind: "index",
-          file,
-        }));
-      }
-      const filename =
-        arg.kind === "pypi-file"
-          ? arg.filename
-          : decodeURIComponent(new URL(arg.url).pathname.split("/").at(-1) ?? "");
-      const file = fileByName(await getPage(projectOfFilename(filename)), filename);
-      if (arg.kind === "url" && file.url !== arg.url.split("#")[0]) {
-        file.warnings.push(`the index serves this file from ${file.url}, not the URL given`);
-      }
-      return [{ kind: "index", file }];
-    } catch (err) {
-      return [unresolved(displayArg(arg), undefined, err)];
+  if (arg.kind === "path" || arg.kind === "digest") return [{ kind: "local", arg }];
+  try {
+    if (arg.kind === "release") {
+      return releaseFiles(await getPage(arg.name), arg.version, only).map((file) => ({
+        kind: "index",
+        file,
+      }));
     }
-  });
-  const specs: TargetSpec[] = [];
-  for (const path of opts.requirements ?? []) specs.push(...loadRequirementsFile(path).targets);
-  for (const path of opts.locks ?? []) specs.push(...loadLock(path));
-  const fromSpecs = await mapPool(specs, concurrency, async (spec): Promise<Slot[]> => {
-    try {
-      const { files, unresolved: missing } = await resolveSpec(spec, only, getPage);
-      return [
-        ...files.map((file): Slot => ({ kind: "index", file })),
-        ...missing.map((target): Slot => ({ kind: "unresolved", target })),
-      ];
-    } catch (err) {
-      return [unresolved(spec.name, spec.source, err)];
+    const filename = arg.filename;
+    const file = fileByName(await getPage(projectOfFilename(filename)), filename);
+    if (arg.kind === "url" && file.url !== arg.url.split("#")[0]) {
+      file.warnings.push(`the index serves this file from ${file.url}, not the URL given`);
     }
-  });
-  return [...fromArgs.flat(), ...fromSpecs.flat()];
+    return [{ kind: "index", file }];
+  } catch (err) {
+    return [unresolved(displayArg(arg), undefined, err)];
+  }
 }
 
-function loadLock(path: string): TargetSpec[] {
+/** One requirements-file or lockfile entry → the files it pins. */
+async function resolveSpecSlots(
+  spec: TargetSpec,
+  only: OnlyKind,
+  getPage: (name: string) => Promise<ProjectPage>,
+  getCache: () => Promise<ProvenanceCache | undefined>,
+  skipped: SkippedTarget[],
+): Promise<Slot[]> {
+  const cached = async (sha256: string) => {
+    const hit = (await getCache())?.get(sha256);
+    return hit && hit.kind !== "miss" ? hit.file : undefined;
+  };
+  try {
+    const {
+      files,
+      unresolved: missing,
+      skipped: skip,
+    } = await resolveSpec(spec, only, getPage, cached);
+    if (skip) skipped.push(skip);
+    return [
+      ...files.map((file): Slot => ({ kind: "index", file })),
+      ...missing.map((target): Slot => ({ kind: "unresolved", target })),
+    ];
+  } catch (err) {
+    return [unresolved(spec.name, spec.source, err)];
+  }
+}
+
+/** Every entry of the requirements files and lockfiles, in order. */
+async function loadSpecs(opts: VerifyOptions, skipped: SkippedTarget[]): Promise<TargetSpec[]> {
+  const specs: TargetSpec[] = [];
+  if (opts.requirements?.length) {
+    const { loadRequirementsFile } = await import("./inputs/requirements.js");
+    for (const path of opts.requirements) specs.push(...loadRequirementsFile(path).targets);
+  }
+  for (const path of opts.locks ?? [])
+    specs.push(...(await loadLock(path, skipped, opts.onWarning)));
+  return specs;
+}
+
+async function loadLock(
+  path: string,
+  skipped: SkippedTarget[],
+  onWarning: ((message: string) => void) | undefined,
+): Promise<TargetSpec[]> {
   const base = path.split(/[\\/]/).at(-1) ?? path;
-  if (base === "uv.lock") return loadUvLockFile(path).targets;
-  if (/^pylock\.([^.]+\.)?toml$/.test(base)) return loadPylockFile(path).targets;
+  if (base === "uv.lock") {
+    const lock = (await import("./inputs/uvlock.js")).loadUvLockFile(path);
+    for (const s of lock.skipped) {
+      skipped.push({
+        name: s.name,
+        reason: `${s.reason} package, not from a package index: no index provenance to verify`,
+        origin: { file: path, line: s.source.line },
+      });
+    }
+    return lock.targets;
+  }
+  if (/^pylock\.([^.]+\.)?toml$/.test(base)) {
+    const lock = (await import("./inputs/pylock.js")).loadPylockFile(path);
+    for (const w of lock.warnings) onWarning?.(`${path}: ${w}`);
+    return lock.targets;
+  }
   throw new PyprovError(
     "USAGE",
     `--lock takes a pylock.toml (pylock.*.toml) or a uv.lock, not "${base}"`,
@@ -328,6 +422,7 @@ async function verifySlot(
     outcome.provenance satisfies LoadedProvenance,
     { crypto, expectations, identities },
   );
+  attachSlsaPredicates(report, outcome.provenance);
   decorate(report, file);
   return report;
 }
@@ -345,7 +440,7 @@ async function indexFileDigest(
       throw new PyprovError("INPUT_UNREADABLE", "no download URL for this file", {
         source: file.filename,
       });
-    const got = await ctx.index().download(file.url);
+    const got = await (await ctx.index()).download(file.url);
     if (file.sha256 !== undefined && got.sha256 !== file.sha256) {
       const withDigest = { ...file, sha256: got.sha256 };
       throw new DigestMismatch(

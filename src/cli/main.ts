@@ -9,8 +9,6 @@ import { Command, CommanderError, Option } from "commander";
 import { PyprovError, describeError } from "../errors.js";
 import { pyprovVersion } from "../paths.js";
 import { oneLine } from "../util/text.js";
-import { runInspect } from "./inspect.js";
-import { runVerify } from "./verify.js";
 
 export interface Io {
   stdout: (s: string) => void;
@@ -81,6 +79,10 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
       "download index files and hash their bytes instead of trusting pinned digests",
     )
     .option("--allow-missing", "a file without provenance is a warning (SLSA L0), not a failure")
+    .option(
+      "--policy <FILE>",
+      "policy file (YAML or JSON): publishers, minimum SLSA levels and exceptions per package",
+    )
     .option("--offline", "use only the cache and local files; never the network")
     .option(
       "--cache-dir <DIR>",
@@ -96,6 +98,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
       new Option("--format <FORMAT>", "output format").choices(["human", "json"]).default("human"),
     )
     .action(async (targets: string[], opts: Record<string, unknown>) => {
+      const { runVerify } = await import("./verify.js");
       setExit(await runVerify(targets, opts, io));
     });
 
@@ -106,8 +109,114 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .addOption(
       new Option("--format <FORMAT>", "output format").choices(["human", "json"]).default("human"),
     )
-    .action((file: string, opts: { format: "human" | "json" }) => {
+    .action(async (file: string, opts: { format: "human" | "json" }) => {
+      const { runInspect } = await import("./inspect.js");
       setExit(runInspect(file, opts, io));
+    });
+
+  program
+    .command("verify-bundle")
+    .description("verify any artifact's Sigstore bundle (Sigstore conformance argument shape)")
+    .argument("<FILE_OR_DIGEST>", "the artifact file, or sha256:HEX")
+    .option("--bundle <FILE>", "the Sigstore bundle (media type v0.1, v0.2 or v0.3)")
+    .option("--certificate-identity <ID>", "expected certificate identity (exact SAN)")
+    .option(
+      "--certificate-identity-regexp <RE>",
+      "expected identity as a pattern, anchored ^(?:RE)$",
+    )
+    .option("--certificate-oidc-issuer <URL>", "expected OIDC issuer (exact)")
+    .option("--key <PEM>", "PEM public key file, for bundles signed with a key")
+    .option("--trusted-root <FILE>", "Sigstore trusted_root.json (default: cached, else bundled)")
+    .option(
+      "--staging",
+      "use the Sigstore staging trusted root (from `trust-root update --staging`)",
+    )
+    .addOption(
+      new Option("--format <FORMAT>", "output format").choices(["human", "json"]).default("human"),
+    )
+    .action(async (artifact: string, opts: Record<string, unknown>) => {
+      const { runVerifyBundle } = await import("./verify-bundle.js");
+      setExit(await runVerifyBundle(artifact, opts, io));
+    });
+
+  const trustRoot = program
+    .command("trust-root")
+    .description("show or refresh the Sigstore trusted root");
+  trustRoot
+    .command("show")
+    .description("say which trusted root is in use, where it comes from and how old it is")
+    .option("--staging", "the staging root")
+    .option("--trusted-root <FILE>", "show this trusted_root.json instead")
+    .addOption(
+      new Option("--format <FORMAT>", "output format").choices(["human", "json"]).default("human"),
+    )
+    .action(async (opts: Record<string, unknown>) => {
+      const { runTrustRootShow } = await import("./trust-root.js");
+      setExit(runTrustRootShow(opts, io));
+    });
+  trustRoot
+    .command("update")
+    .description("refresh the trusted root through TUF into the cache")
+    .option("--staging", "the staging root (the first update needs --tuf-root)")
+    .option("--mirror <URL>", "TUF repository URL (default: Sigstore's; env PYPROV_TUF_MIRROR)")
+    .option("--tuf-root <FILE>", "TUF root.json to start from (trust anchor)")
+    .action(async (opts: Record<string, unknown>) => {
+      const { runTrustRootUpdate } = await import("./trust-root.js");
+      setExit(await runTrustRootUpdate(opts, io));
+    });
+
+  const policy = program
+    .command("policy")
+    .description("write, check and describe policy files (see `--policy`)");
+  policy
+    .command("schema")
+    .description("print the policy file's JSON Schema (for editors)")
+    .action(async () => {
+      const { runPolicySchema } = await import("./policy.js");
+      setExit(runPolicySchema(io));
+    });
+  policy
+    .command("check")
+    .description("validate a policy file and explain what it allows")
+    .argument("<FILE>", "policy file (YAML or JSON)")
+    .option("--package <NAME>", "also say which rule and exceptions apply to this package")
+    .addOption(
+      new Option("--format <FORMAT>", "output format").choices(["human", "json"]).default("human"),
+    )
+    .action(async (file: string, opts: Record<string, unknown>) => {
+      const { runPolicyCheck } = await import("./policy.js");
+      setExit(runPolicyCheck(file, opts, io));
+    });
+  policy
+    .command("init")
+    .description("write a policy pinning the publishers observed now (trust on first use)")
+    .argument("[TARGET...]", "distribution files, NAME==VERSION, NAME, pypi:FILENAME or a file URL")
+    .option("-r, --requirement <FILE>", "observe every requirement of a requirements file", collect)
+    .option("--lock <FILE>", "observe every file of a pylock.toml or uv.lock", collect)
+    .option("-o, --output <FILE>", "policy file to write (- for stdout)", "pyprov.policy.yaml")
+    .option("--force", "overwrite an existing policy file")
+    .addOption(
+      new Option("--format <FORMAT>", "policy file format (default: from the file name)").choices([
+        "yaml",
+        "json",
+      ]),
+    )
+    .option("--provenance <FILE>", "provenance file for one local distribution")
+    .option("--attestation <FILE>", "attestation file for one local distribution", collect)
+    .addOption(
+      new Option("--only <KIND>", "observe only wheels or only sdists").choices(["wheel", "sdist"]),
+    )
+    .option("--index-url <URL>", "package index (default: $PIP_INDEX_URL, $UV_INDEX_URL, PyPI)")
+    .option("--offline", "use only the cache and local files; never the network")
+    .option("--cache-dir <DIR>", "provenance cache directory")
+    .option("--no-cache", "neither read nor write the provenance cache")
+    .option(
+      "--trusted-root <FILE>",
+      "Sigstore trusted_root.json (default: bundled production root)",
+    )
+    .action(async (targets: string[], opts: Record<string, unknown>) => {
+      const { runPolicyInit } = await import("./policy.js");
+      setExit(await runPolicyInit(targets, opts, io));
     });
 
   return program;

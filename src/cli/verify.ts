@@ -4,6 +4,7 @@ import { parseSha256Option } from "../inputs/local.js";
 import { DEFAULT_CONCURRENCY, verifyDistributions, type TargetInput } from "../pipeline.js";
 import { InvalidFilenameError, parseDistributionFilename } from "../pypi/filename.js";
 import { parseTargetArg } from "../resolve/targets.js";
+import { resolveTrustRoot, staleRootWarning } from "../sigstore/trust-store.js";
 import { renderHuman } from "../report/human.js";
 import { renderJson, verifyDocument } from "../report/json.js";
 import { oneLine } from "../util/text.js";
@@ -68,7 +69,23 @@ export async function runVerify(
       expectations[key] = v;
     }
   }
+  const policyFile = str(opts.policy);
+  if (policyFile !== undefined && opts.allowMissing === true) {
+    throw new PyprovError(
+      "USAGE",
+      "--allow-missing and --policy conflict: say require_attestation: false in the policy (or add an exception)",
+    );
+  }
+  // A broken policy stops the run before anything is fetched (exit 2).
+  const policy =
+    policyFile !== undefined
+      ? (await import("../policy/load.js")).loadPolicyFile(policyFile)
+      : undefined;
   const only = str(opts.only) as "wheel" | "sdist" | undefined;
+  // The trusted root: --trusted-root, else a TUF-refreshed cached root, else the bundled one.
+  const { selection, root } = resolveTrustRoot({ trustedRoot: str(opts.trustedRoot) }, io.env);
+  const stale = staleRootWarning(selection);
+  if (stale) io.stderr(stale);
   const progress = io.isStderrTTY && opts.format !== "json";
   const warnings = new Set<string>();
 
@@ -79,7 +96,7 @@ export async function runVerify(
     provenance: str(opts.provenance),
     attestations: strs(opts.attestation),
     expectations,
-    trustedRoot: str(opts.trustedRoot),
+    trustRoot: root,
     only,
     download: opts.download === true,
     allowMissing: opts.allowMissing === true,
@@ -95,15 +112,16 @@ export async function runVerify(
         }
       : {}),
     onWarning: (msg) => warnings.add(msg),
+    policy,
   });
   if (progress) io.stderr("\r\x1b[K");
   for (const w of warnings) io.stderr(`pyprov: warning: ${oneLine(w)}\n`);
 
   if (opts.format === "json") {
-    io.stdout(renderJson(verifyDocument(run.results, run.trustRoot, run.exitCode)));
+    io.stdout(renderJson(verifyDocument(run.results, run.trustRoot, run.exitCode, run.skipped)));
   } else {
     const color = io.isTTY && !("NO_COLOR" in io.env && io.env.NO_COLOR !== "");
-    io.stdout(renderHuman(run.results, { color }));
+    io.stdout(renderHuman(run.results, { color }, run.skipped));
     for (const r of run.results) {
       if (r.verdict === "error") io.stderr(`pyprov: ${r.error?.message ?? "no verdict"}\n`);
     }

@@ -284,6 +284,9 @@ function parseX509(
   } catch (err) {
     fail(`not an X.509 certificate: ${errorText(err)}`);
   }
+  if (Number.isNaN(core.notBefore.getTime()) || Number.isNaN(core.notAfter.getTime())) {
+    fail("certificate validity dates are not valid times");
+  }
   try {
     const decoded: DecodedCertificate = {
       der: bytes,

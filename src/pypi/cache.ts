@@ -43,9 +43,21 @@ export const CACHE_LAYOUT = join("provenance", "v1");
 export const DEFAULT_ABSENT_TTL_MS = 10 * 60 * 1000;
 const META_VERSION = 1;
 
+/**
+ * What the index listed for the file with this digest when the entry was
+ * written: lets a later run resolve a hash-pinned requirement without the
+ * project page (a file's name never changes for its digest).
+ */
+export interface CachedFile {
+  filename: string;
+  project: string;
+  version?: string;
+  url?: string;
+}
+
 export type CacheLookup =
-  | { kind: "hit"; body: Buffer; url: string; fetchedAt: string }
-  | { kind: "absent"; fetchedAt: string; url?: string }
+  | { kind: "hit"; body: Buffer; url: string; fetchedAt: string; file?: CachedFile }
+  | { kind: "absent"; fetchedAt: string; url?: string; file?: CachedFile }
   | { kind: "miss"; reason?: "corrupt" | "expired" | "none" };
 
 export interface ProvenanceCacheOptions {
@@ -76,12 +88,14 @@ interface BodyMeta {
   fetchedAt: string;
   sha256: string;
   size: number;
+  file?: CachedFile;
 }
 
 interface AbsentRecord {
   v: number;
   url?: string;
   fetchedAt: string;
+  file?: CachedFile;
 }
 
 /**
@@ -203,7 +217,11 @@ export class ProvenanceCache {
    * not JSON is not stored (it could never be a hit). Returns whether the
    * entry was written.
    */
-  putProvenance(fileSha256: string, body: Buffer, meta: { url: string }): boolean {
+  putProvenance(
+    fileSha256: string,
+    body: Buffer,
+    meta: { url: string; file?: CachedFile },
+  ): boolean {
     const p = this.paths(fileSha256);
     if (!this.enabled || this.readOnly) return false;
     if (!isJson(body)) return false;
@@ -213,6 +231,7 @@ export class ProvenanceCache {
       fetchedAt: this.timestamp(),
       sha256: sha256Hex(body),
       size: body.length,
+      ...(meta.file ? { file: meta.file } : {}),
     };
     return this.write(p, () => {
       writeFileAtomic(p.body, body);
@@ -222,11 +241,12 @@ export class ProvenanceCache {
   }
 
   /** Record that the index answered 404 (kept for absentTtlMs). Never call this for 403. */
-  putAbsent(fileSha256: string, meta: { url?: string } = {}): boolean {
+  putAbsent(fileSha256: string, meta: { url?: string; file?: CachedFile } = {}): boolean {
     const p = this.paths(fileSha256);
     if (!this.enabled || this.readOnly) return false;
     const record: AbsentRecord = { v: META_VERSION, fetchedAt: this.timestamp() };
     if (meta.url !== undefined) record.url = meta.url;
+    if (meta.file !== undefined) record.file = meta.file;
     return this.write(p, () => writeFileAtomic(p.absent, `${JSON.stringify(record)}\n`));
   }
 
@@ -240,7 +260,13 @@ export class ProvenanceCache {
     const body = this.readOptional(p.body);
     if (body === undefined || body.length !== meta.size) return "corrupt";
     if (sha256Hex(body) !== meta.sha256 || !isJson(body)) return "corrupt";
-    return { kind: "hit", body, url: meta.url, fetchedAt: meta.fetchedAt };
+    return {
+      kind: "hit",
+      body,
+      url: meta.url,
+      fetchedAt: meta.fetchedAt,
+      ...(meta.file ? { file: meta.file } : {}),
+    };
   }
 
   private readAbsent(p: EntryPaths): CacheLookup | "none" | "corrupt" | "expired" {
@@ -251,9 +277,12 @@ export class ProvenanceCache {
     const age = this.now() - Date.parse(rec.fetchedAt);
     // A timestamp far in the future is as untrustworthy as an old one.
     if (!(age < this.absentTtlMs && age > -this.absentTtlMs)) return "expired";
-    return rec.url === undefined
-      ? { kind: "absent", fetchedAt: rec.fetchedAt }
-      : { kind: "absent", fetchedAt: rec.fetchedAt, url: rec.url };
+    return {
+      kind: "absent",
+      fetchedAt: rec.fetchedAt,
+      ...(rec.url !== undefined ? { url: rec.url } : {}),
+      ...(rec.file !== undefined ? { file: rec.file } : {}),
+    };
   }
 
   /** The file's bytes; undefined when it does not exist or cannot be read (warned). */
@@ -339,7 +368,19 @@ function isBodyMeta(v: unknown): v is BodyMeta {
     typeof v.sha256 === "string" &&
     SHA256_HEX.test(v.sha256) &&
     typeof v.size === "number" &&
-    Number.isSafeInteger(v.size)
+    Number.isSafeInteger(v.size) &&
+    (v.file === undefined || isCachedFile(v.file))
+  );
+}
+
+function isCachedFile(v: unknown): v is CachedFile {
+  return (
+    isRecord(v) &&
+    typeof v.filename === "string" &&
+    v.filename.length > 0 &&
+    typeof v.project === "string" &&
+    (v.version === undefined || typeof v.version === "string") &&
+    (v.url === undefined || typeof v.url === "string")
   );
 }
 
@@ -348,7 +389,8 @@ function isAbsentRecord(v: unknown): v is AbsentRecord {
     isRecord(v) &&
     v.v === META_VERSION &&
     (v.url === undefined || typeof v.url === "string") &&
-    isTimestamp(v.fetchedAt)
+    isTimestamp(v.fetchedAt) &&
+    (v.file === undefined || isCachedFile(v.file))
   );
 }
 

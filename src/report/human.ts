@@ -2,7 +2,10 @@
  * Human output: one line per file with ✓ or ✗, the publisher identity read
  * from the verified certificate, and on failure the precise reason.
  */
+import { releaseLevels } from "../slsa/level.js";
+import { shortLevel } from "../slsa/types.js";
 import { oneLine, safeText } from "../util/text.js";
+import type { SkippedTarget } from "../resolve/targets.js";
 import type { PublisherIdentity, TargetReport } from "../verify/types.js";
 
 export interface HumanOptions {
@@ -33,26 +36,39 @@ export function formatIdentity(id: PublisherIdentity | undefined): string {
   return safeText(parts.join(" "));
 }
 
-export function renderHuman(results: TargetReport[], opts: HumanOptions): string {
+export function renderHuman(
+  results: TargetReport[],
+  opts: HumanOptions,
+  skipped: SkippedTarget[] = [],
+): string {
   const lines: string[] = [];
   for (const r of results) {
     const name = oneLine(r.target.filename || r.target.path || "(unknown)");
+    // The SLSA Build level ends the line (FAILED and UNEVALUATED go without saying).
+    const level =
+      r.slsa && r.slsa.level !== "FAILED" && r.slsa.level !== "SLSA_BUILD_LEVEL_UNEVALUATED"
+        ? `  ${shortLevel(r.slsa.level)}`
+        : "";
     if (r.verdict === "verified") {
       lines.push(
-        `${paint(opts.color, "32", "✓")} ${name}  ${formatIdentity(r.identity)}`.trimEnd(),
+        `${paint(opts.color, "32", "✓")} ${name}  ${formatIdentity(r.identity)}`.trimEnd() + level,
       );
     } else if (r.verdict === "failed") {
       const id = formatIdentity(r.identity);
-      lines.push(`${paint(opts.color, "31", "✗")} ${name}${id ? `  ${id}` : ""}`);
+      lines.push(`${paint(opts.color, "31", "✗")} ${name}${id ? `  ${id}` : ""}${level}`);
       lines.push(`    ${oneLine(r.failure?.message ?? "verification failed")}`);
     } else if (r.verdict === "missing") {
-      lines.push(`${paint(opts.color, "33", "-")} ${name}  no provenance`);
+      lines.push(`${paint(opts.color, "33", "-")} ${name}  no provenance${level}`);
       lines.push(`    ${oneLine(r.failure?.message ?? "no provenance")}`);
     } else {
       lines.push(`${paint(opts.color, "33", "!")} ${name}`);
       lines.push(`    error: ${oneLine(r.error?.message ?? "no verdict")}`);
     }
     for (const w of r.warnings) lines.push(`    warning: ${oneLine(w)}`);
+  }
+  for (const s of skipped) {
+    const where = s.origin ? ` (${s.origin.file}:${s.origin.line})` : "";
+    lines.push(oneLine(`- ${s.name}  skipped: ${s.reason}${where}`));
   }
   const verified = results.filter((r) => r.verdict === "verified").length;
   const failed = results.filter((r) => r.verdict === "failed").length;
@@ -62,5 +78,15 @@ export function renderHuman(results: TargetReport[], opts: HumanOptions): string
   if (missing > 0) summary.push(`${missing} without provenance`);
   if (errors > 0) summary.push(`${errors} without a verdict`);
   lines.push(summary.join(", "));
+  // A release's level is the minimum over its files (shown, after the summary, when it has several).
+  for (const rel of releaseLevels(results)) {
+    if (rel.files < 2) continue;
+    const mixed = rel.mixed ? `; mixed: ${rel.withoutProvenance} without provenance` : "";
+    lines.push(
+      oneLine(
+        `release ${rel.project} ${rel.version}: ${shortLevel(rel.level)} (lowest of ${rel.files} files${mixed})`,
+      ),
+    );
+  }
   return lines.join("\n") + "\n";
 }

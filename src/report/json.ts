@@ -4,6 +4,8 @@
  * version. The README documents every field.
  */
 import { pyprovVersion } from "../paths.js";
+import type { SkippedTarget } from "../resolve/targets.js";
+import { releaseLevels, type ReleaseLevel } from "../slsa/level.js";
 import type { TargetReport } from "../verify/types.js";
 
 export const JSON_SCHEMA_VERSION = 1;
@@ -16,12 +18,17 @@ export interface VerifyDocument {
   exitCode: 0 | 1 | 2;
   summary: { total: number; verified: number; failed: number; missing: number; errors: number };
   results: TargetReport[];
+  /** SLSA Build level of each release among the results: the minimum over its files. */
+  releases: ReleaseLevel[];
+  /** Requirements/lock entries with no index provenance by nature (editable, VCS, path, URL). */
+  skipped: SkippedTarget[];
 }
 
 export function verifyDocument(
   results: TargetReport[],
   trustedRoot: VerifyDocument["trustedRoot"],
   exitCode: 0 | 1 | 2,
+  skipped: SkippedTarget[] = [],
 ): VerifyDocument {
   return {
     schemaVersion: JSON_SCHEMA_VERSION,
@@ -37,6 +44,8 @@ export function verifyDocument(
       errors: results.filter((r) => r.verdict === "error").length,
     },
     results,
+    releases: releaseLevels(results),
+    skipped,
   };
 }
 

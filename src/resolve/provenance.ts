@@ -14,7 +14,7 @@ import {
   parseProvenance,
   type LoadedProvenance,
 } from "../pep740/load.js";
-import type { ProvenanceCache } from "../pypi/cache.js";
+import type { CachedFile, ProvenanceCache } from "../pypi/cache.js";
 import type { IndexClient } from "../pypi/index-client.js";
 import type { ProjectPage } from "../pypi/simple-api.js";
 import type { ResolvedFile } from "./targets.js";
@@ -30,8 +30,8 @@ export type ProvenanceOutcome =
   | { status: "withheld"; reason: string };
 
 export interface FetchContext {
-  index: () => IndexClient;
-  cache: ProvenanceCache | undefined;
+  index: () => Promise<IndexClient>;
+  cache: () => Promise<ProvenanceCache | undefined>;
   offline: boolean;
   getPage: (name: string) => Promise<ProjectPage>;
 }
@@ -73,14 +73,28 @@ export function mergeProvenance(parts: LoadedProvenance[]): LoadedProvenance {
   };
 }
 
+/** What the cache remembers about the file, so a later run can skip the project page. */
+function cachedFile(file: ResolvedFile): { file?: CachedFile } {
+  if (file.project === undefined) return {};
+  return {
+    file: {
+      filename: file.filename,
+      project: file.project,
+      ...(file.version !== undefined ? { version: file.version } : {}),
+      ...(file.url !== undefined ? { url: file.url } : {}),
+    },
+  };
+}
+
 /** Provenance from the index, through the cache. */
 export async function fetchIndexProvenance(
   file: ResolvedFile,
   ctx: FetchContext,
 ): Promise<ProvenanceOutcome> {
   const sha = file.sha256;
-  if (sha !== undefined && ctx.cache) {
-    const hit = ctx.cache.get(sha);
+  const cache = await ctx.cache();
+  if (sha !== undefined && cache) {
+    const hit = cache.get(sha);
     if (hit.kind === "hit") {
       return {
         status: "found",
@@ -89,7 +103,8 @@ export async function fetchIndexProvenance(
         url: hit.url,
       };
     }
-    if (hit.kind === "absent") {
+    // A remembered "none" yields to a page that now links provenance.
+    if (hit.kind === "absent" && typeof file.provenanceUrl !== "string") {
       return {
         status: "absent",
         reason: `the index had no provenance for this file (cached ${hit.fetchedAt})`,
@@ -112,7 +127,9 @@ export async function fetchIndexProvenance(
     const listed = page.files.find((f) => f.filename === file.filename);
     if (listed) provenanceUrl = listed.provenanceUrl;
   }
-  const result = await ctx.index().getProvenance({
+  const result = await (
+    await ctx.index()
+  ).getProvenance({
     filename: file.filename,
     ...(provenanceUrl !== undefined ? { provenanceUrl } : {}),
     ...(file.project !== undefined ? { project: file.project } : {}),
@@ -121,11 +138,14 @@ export async function fetchIndexProvenance(
   switch (result.status) {
     case "found": {
       const provenance = parseProvenance(result.body, result.url);
-      if (sha !== undefined) ctx.cache?.putProvenance(sha, result.body, { url: result.url });
+      if (sha !== undefined)
+        cache?.putProvenance(sha, result.body, { url: result.url, ...cachedFile(file) });
       return { status: "found", provenance, from: "index", url: result.url };
     }
     case "absent":
-      if (sha !== undefined) ctx.cache?.putAbsent(sha, result.url ? { url: result.url } : {});
+      if (sha !== undefined) {
+        cache?.putAbsent(sha, { ...(result.url ? { url: result.url } : {}), ...cachedFile(file) });
+      }
       return {
         status: "absent",
         reason: `the index has no provenance for this file (${result.reason})`,

@@ -11,6 +11,7 @@ import { PyprovError } from "../errors.js";
 import type { AttestationIdentity, TargetSpec } from "../inputs/types.js";
 import { parseDistributionFilename, type DistributionFilename } from "../pypi/filename.js";
 import { canonicalizeName, isValidProjectName } from "../pypi/names.js";
+import type { CachedFile } from "../pypi/cache.js";
 import type { ProjectFile, ProjectPage } from "../pypi/simple-api.js";
 import { compareVersions, tryParseVersion, versionsEqual } from "../pypi/version.js";
 
@@ -20,7 +21,7 @@ export type TargetArg =
   | { kind: "digest"; filename: string; sha256: string }
   | { kind: "release"; name: string; version: string | undefined }
   | { kind: "pypi-file"; filename: string }
-  | { kind: "url"; url: string };
+  | { kind: "url"; url: string; filename: string };
 
 export type OnlyKind = "wheel" | "sdist" | undefined;
 
@@ -45,6 +46,13 @@ export interface ResolvedFile {
   warnings: string[];
 }
 
+/** An entry with no index provenance by nature (editable, VCS, path, URL): reported, not verified. */
+export interface SkippedTarget {
+  name: string;
+  reason: string;
+  origin?: { file: string; line: number };
+}
+
 /** A target that could not be resolved: reported as "error" for that target only. */
 export interface UnresolvedTarget {
   display: string;
@@ -61,7 +69,16 @@ export function parseTargetArg(arg: string): TargetArg {
     const filename = arg.slice(5);
     return { kind: "pypi-file", filename };
   }
-  if (/^https?:\/\//i.test(arg)) return { kind: "url", url: arg };
+  if (/^https?:\/\//i.test(arg)) {
+    let filename: string | undefined;
+    try {
+      filename = decodeURIComponent(new URL(arg).pathname.split("/").at(-1) ?? "");
+    } catch {
+      throw new PyprovError("USAGE", `not a valid URL: ${JSON.stringify(arg)}`);
+    }
+    if (!filename) throw new PyprovError("USAGE", `the URL names no file: ${JSON.stringify(arg)}`);
+    return { kind: "url", url: arg, filename };
+  }
   if (arg.includes("/") || arg.includes("\\") || DIST_SUFFIX.test(arg))
     return { kind: "path", path: arg };
   const eq = arg.indexOf("==");
@@ -142,6 +159,8 @@ export function releaseFiles(
   for (const f of page.files) {
     const d = fileVersion(f);
     if (!d || !wanted(d, only) || !versionsEqual(d.version, v)) continue;
+    // PEP 592: a yanked file is only chosen when its version is pinned with ==.
+    if (f.yanked && version === undefined) continue;
     if (canonicalizeName(d.name) !== canonicalizeName(page.name)) continue;
     files.push(toResolved(page, f, d));
   }
@@ -186,7 +205,9 @@ export async function resolveSpec(
   spec: TargetSpec,
   only: OnlyKind,
   getPage: (name: string) => Promise<ProjectPage>,
-): Promise<{ files: ResolvedFile[]; unresolved: UnresolvedTarget[] }> {
+  /** What an earlier run learned from the index about the file with this digest. */
+  cached: (sha256: string) => Promise<CachedFile | undefined> = () => Promise.resolve(undefined),
+): Promise<{ files: ResolvedFile[]; unresolved: UnresolvedTarget[]; skipped?: SkippedTarget }> {
   const origin = spec.source;
   const base = {
     origin,
@@ -195,10 +216,15 @@ export async function resolveSpec(
     ...(spec.expectedIdentities ? { expectedIdentities: spec.expectedIdentities } : {}),
   };
   if (spec.nonIndex) {
-    throw new PyprovError(
-      "INPUT_UNREADABLE",
-      `${spec.name} comes from a ${spec.nonIndex.kind} source, not a package index: it has no index provenance to verify`,
-    );
+    return {
+      files: [],
+      unresolved: [],
+      skipped: {
+        name: spec.name,
+        reason: `${spec.nonIndex.kind} source, not a package index: no index provenance to verify`,
+        origin,
+      },
+    };
   }
   // A lockfile: exactly its files, by its digests.
   if (spec.files.length > 0) {
@@ -226,6 +252,39 @@ export async function resolveSpec(
       });
     }
     return { files: out, unresolved: [] };
+  }
+  // A requirement with hashes whose files an earlier run already listed:
+  // no need to ask the index again (a digest's file name never changes).
+  if (spec.hashes.length > 0) {
+    const known = await Promise.all(spec.hashes.map((h) => cached(h)));
+    if (
+      known.every(
+        (k) => k !== undefined && canonicalizeName(k.project) === canonicalizeName(spec.name),
+      )
+    ) {
+      const files: ResolvedFile[] = [];
+      known.forEach((k, i) => {
+        let dist: DistributionFilename;
+        try {
+          dist = parseDistributionFilename(k!.filename);
+        } catch {
+          return;
+        }
+        if (!wanted(dist, only)) return;
+        if (spec.version !== undefined && !versionsEqual(dist.version, spec.version)) return;
+        files.push({
+          filename: k!.filename,
+          sha256: spec.hashes[i]!,
+          project: k!.project,
+          version: dist.version,
+          ...(k!.url !== undefined ? { url: k!.url } : {}),
+          origin,
+          ...(spec.expectedIdentities ? { expectedIdentities: spec.expectedIdentities } : {}),
+          warnings: spec.pinned ? [] : ["unpinned: no exact == version pin"],
+        });
+      });
+      if (files.length > 0 || only !== undefined) return { files, unresolved: [] };
+    }
   }
   const page = await getPage(spec.name);
   // A requirement with hashes: exactly the files pip would accept.

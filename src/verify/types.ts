@@ -7,6 +7,7 @@ import type { ErrorCode, FailureCode } from "../errors.js";
 import type { FulcioClaims } from "../identity/certificate.js";
 import type { ExpectationResult } from "../identity/expectations.js";
 import type { EntryKind } from "../sigstore/tlog-entry.js";
+import type { SlsaResult } from "../slsa/types.js";
 
 export type CheckId =
   | "attestation-format"
@@ -21,7 +22,14 @@ export type CheckId =
   | "publisher"
   | "expectations"
   | "attestation-identities"
-  | "coverage";
+  | "coverage"
+  // SLSA provenance fields against the certificate (slsa/level.ts)
+  | "slsa-predicate"
+  // Policy rules (policy/apply.ts), reported in TargetReport.policy.results
+  | "policy-attestation"
+  | "policy-publisher"
+  | "policy-slsa"
+  | "policy-exception";
 
 export interface CheckResult {
   id: CheckId;
@@ -61,6 +69,8 @@ export interface AttestationReport {
   verifiedTimes: { source: "rekor-set" | "rfc3161"; time: string }[];
   checks: CheckResult[];
   ok: boolean;
+  /** The statement's predicate as signed, for SLSA Provenance v1 attestations (slsa/predicate.ts). */
+  predicate?: unknown;
 }
 
 /** The identity a person wants to see, read from the (verified) certificate. */
@@ -108,4 +118,17 @@ export interface TargetReport {
   failure: { code: FailureCode; message: string } | undefined;
   /** Why no verdict was reached, when the verdict is "error". */
   error: { code: ErrorCode; message: string } | undefined;
+  /** SLSA Build level with its evidence (slsa/level.ts), for every verdict. */
+  slsa?: SlsaResult;
+  /** The policy's rules for this file (policy/apply.ts), when a policy is in force. */
+  policy?: {
+    /** The policy file and the sha256 of its bytes. */
+    source: string;
+    sha256: string;
+    /** Canonical project name the rules were chosen for. */
+    package: string | undefined;
+    /** The packages key that applied ("default" when none). */
+    rule?: string;
+    results: CheckResult[];
+  };
 }

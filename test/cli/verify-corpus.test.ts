@@ -125,7 +125,7 @@ describe("sidecar discovery", () => {
     const c = cases.find((x) => x.case === "tob-sigstore-3.6.1-sdist-pypi-provenance")!;
     const r = await runCli(["verify", casePath(c.case, c.artifact_filename!)]);
     expect(r.stdout).toMatch(
-      /^✓ sigstore-3\.6\.1\.tar\.gz +github:sigstore\/sigstore-python workflow=\.github\/workflows\/release\.yml ref=refs\/tags\/v3\.6\.1 env=-$/m,
+      /^✓ sigstore-3\.6\.1\.tar\.gz +github:sigstore\/sigstore-python workflow=\.github\/workflows\/release\.yml ref=refs\/tags\/v3\.6\.1 env=- {2}L2$/m,
     );
     expect(r.code).toBe(0);
   });

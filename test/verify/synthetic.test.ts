@@ -29,7 +29,7 @@ describe("GitHub Actions, github-hosted, environment pypi", () => {
     const r = await ws.verify([dist.path]);
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
-    expect(r.stdout).toBe(`✓ ${DIST_NAME}  ${ACME_LINE}\n1 verified, 0 failed\n`);
+    expect(r.stdout).toBe(`✓ ${DIST_NAME}  ${ACME_LINE}  L2\n1 verified, 0 failed\n`);
   });
 
   it("verifies through verifyDistributions", async () => {
@@ -218,7 +218,7 @@ describe("other GitHub identities", () => {
       }),
     );
     const r = await ws.verify([dist.path]);
-    expect(r.stdout).toContain(`✓ ${DIST_NAME}  ${ACME_LINE} runner=self-hosted\n`);
+    expect(r.stdout).toContain(`✓ ${DIST_NAME}  ${ACME_LINE} runner=self-hosted  L1\n`);
     expect(r.code).toBe(0);
   });
 
@@ -292,7 +292,7 @@ describe("Google publisher", () => {
 
   it("verifies with the right email", async () => {
     const r = await ws.verify([dist.path, "--identity", email, "--issuer", GOOGLE_ISSUER]);
-    expect(r.stdout).toBe(`✓ ${DIST_NAME}  google:${email}\n1 verified, 0 failed\n`);
+    expect(r.stdout).toBe(`✓ ${DIST_NAME}  google:${email}  L1\n1 verified, 0 failed\n`);
     expect(r.code).toBe(0);
   });
 
