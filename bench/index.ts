@@ -55,7 +55,11 @@ function runCli(
   method: "gnu-time" | "exit-hook",
 ): Promise<Measured> {
   const rssFile = join(si.dir, `rss.${Math.random().toString(36).slice(2)}`);
-  const node = [process.execPath, BIN, ...args];
+  // BENCH_PROFILE=DIR writes a CPU profile of each CLI run there.
+  const prof = process.env.BENCH_PROFILE
+    ? ["--cpu-prof", "--cpu-prof-dir", process.env.BENCH_PROFILE]
+    : [];
+  const node = [process.execPath, ...prof, BIN, ...args];
   const [cmd, ...argv] =
     method === "gnu-time"
       ? [TIME, "-f", "%M", "-o", rssFile, ...node]
@@ -121,6 +125,7 @@ async function main(): Promise<void> {
       cache,
       "--format",
       "json",
+      ...(process.env.BENCH_WORKERS !== undefined ? ["--workers", process.env.BENCH_WORKERS] : []),
     ];
     const method = rssMethod(si.dir);
     const cold = await runCli(si, args, method);

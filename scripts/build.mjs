@@ -61,7 +61,11 @@ const common = {
 // never parses the network or TOML code.
 await build({
   ...common,
-  entryPoints: { cli: "src/cli/entry.ts", index: "src/index.ts" },
+  entryPoints: {
+    cli: "src/cli/entry.ts",
+    index: "src/index.ts",
+    "verify-worker": "src/verify/worker-entry.ts",
+  },
   outdir: "dist",
   splitting: true,
   chunkNames: "chunks/[name]-[hash]",

@@ -91,6 +91,10 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option("--no-cache", "neither read nor write the provenance cache")
     .option("--concurrency <N>", "requests in flight at once (default 16)")
     .option(
+      "--workers <N>",
+      "verification threads: a number, or auto (default: for 32+ targets on 3+ cores, all cores but one)",
+    )
+    .option(
       "--trusted-root <FILE>",
       "Sigstore trusted_root.json (default: bundled production root)",
     )

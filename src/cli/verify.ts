@@ -26,6 +26,18 @@ function positiveInt(name: string, v: unknown, fallback: number): number {
   return n;
 }
 
+function workersOption(v: unknown): number | "auto" {
+  if (v === undefined || v === "auto") return "auto";
+  const n = Number(v);
+  if (!Number.isSafeInteger(n) || n < 0 || n > 64) {
+    throw new PyprovError(
+      "USAGE",
+      `--workers must be "auto" or a whole number from 0 to 64, got "${String(v)}"`,
+    );
+  }
+  return n;
+}
+
 export async function runVerify(
   args: string[],
   opts: Record<string, unknown>,
@@ -105,6 +117,7 @@ export async function runVerify(
     noCache: opts.cache === false,
     offline: opts.offline === true,
     concurrency: positiveInt("concurrency", opts.concurrency, DEFAULT_CONCURRENCY),
+    workers: workersOption(opts.workers),
     ...(progress
       ? {
           onProgress: (done: number, total: number) =>

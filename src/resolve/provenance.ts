@@ -23,8 +23,15 @@ export type ProvenanceOutcome =
   | {
       status: "found";
       provenance: LoadedProvenance;
-      from: "files" | "sidecar" | "cache" | "index";
+      from: "files" | "sidecar";
       url?: string;
+    }
+  | {
+      /** Bytes as the index sent them (or the cache kept them), parsed where they are verified. */
+      status: "found-bytes";
+      body: Buffer;
+      source: string;
+      from: "cache" | "index";
     }
   | { status: "absent"; reason: string }
   | { status: "withheld"; reason: string };
@@ -96,12 +103,8 @@ export async function fetchIndexProvenance(
   if (sha !== undefined && cache) {
     const hit = cache.get(sha);
     if (hit.kind === "hit") {
-      return {
-        status: "found",
-        provenance: parseProvenance(hit.body, hit.url),
-        from: "cache",
-        url: hit.url,
-      };
+      // Parsed (and checked) where it is verified; only valid provenance is ever cached.
+      return { status: "found-bytes", body: hit.body, source: hit.url, from: "cache" };
     }
     // A remembered "none" yields to a page that now links provenance.
     if (hit.kind === "absent" && typeof file.provenanceUrl !== "string") {
@@ -137,10 +140,11 @@ export async function fetchIndexProvenance(
   });
   switch (result.status) {
     case "found": {
-      const provenance = parseProvenance(result.body, result.url);
+      // Check the shape before caching: malformed provenance is never stored.
+      parseProvenance(result.body, result.url);
       if (sha !== undefined)
         cache?.putProvenance(sha, result.body, { url: result.url, ...cachedFile(file) });
-      return { status: "found", provenance, from: "index", url: result.url };
+      return { status: "found-bytes", body: result.body, source: result.url, from: "index" };
     }
     case "absent":
       if (sha !== undefined) {

@@ -48,6 +48,8 @@ export { DEFAULT_TRUSTED_ROOT_PATH };
 export interface LoadedTrustRoot {
   /** Where it came from: a file path. */
   source: string;
+  /** The file's bytes (to hand the same root to verification workers). */
+  raw: Buffer;
   /** sha256 of the file's bytes. */
   sha256: string;
   material: TrustMaterial;
@@ -142,6 +144,7 @@ export function parseTrustedRoot(raw: Buffer, source: string): LoadedTrustRoot {
   }
   return {
     source,
+    raw,
     sha256: createHash("sha256").update(raw).digest("hex"),
     material,
     summary: {
