@@ -77,6 +77,36 @@ results.verifyOneDist = timeMany("pyprov verify", [
 ]);
 results.verifyOneDistTarget = "≤ 100 ms median";
 
+// 1b. verify-bundle on one bundle, beside a minimal sigstore-js program doing the same.
+{
+  const c = join(CORPUS, "cases", "sigstore-python-bundle_v3_github-whl");
+  const root = join(CORPUS, "trust", "trusted_root.production.json");
+  const bundle = join(c, "bundle_v3_github.whl.sigstore");
+  const artifact = join(c, "bundle_v3_github.whl");
+  const identity =
+    "https://github.com/trailofbits/rfc8785.py/.github/workflows/release.yml@refs/tags/v0.1.2";
+  const issuer = "https://token.actions.githubusercontent.com";
+  const reference = await buildBench("bench/sigstore-js-verify.ts", { standalone: true });
+  const sigstoreJs = timeMany("sigstore-js", [reference, root, bundle, artifact, identity, issuer]);
+  const pyprov = timeMany("pyprov verify-bundle", [
+    "bin/pyprov.js",
+    "verify-bundle",
+    "--bundle",
+    bundle,
+    "--certificate-identity",
+    identity,
+    "--certificate-oidc-issuer",
+    issuer,
+    artifact,
+  ]);
+  results.verifyBundle = {
+    pyprov,
+    sigstoreJs,
+    ratio: +(pyprov.median / sigstoreJs.median).toFixed(2),
+    target: "≤ 80 ms median, ≤ 0.65× sigstore-js",
+  };
+}
+
 // 2. In-process throughput (separate processes for the bare loop and pyprov).
 const inprocess = await buildBench("bench/inprocess.ts");
 const runInprocess = (which) => {
