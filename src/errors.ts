@@ -80,6 +80,13 @@ export const FAILURE_CODES = [
   "POLICY_PUBLISHER", // the certificate matches none of the policy's publishers
   "REPOSITORY_ID_MISMATCH", // a pinned repository or owner ID differs: possible repojacking
   "POLICY_SLSA_LEVEL", // the SLSA Build level is below the policy's min_slsa_level
+  // Publisher continuity and look-alike names (history/, names/; verify --history)
+  "PUBLISHER_CHANGED", // the publisher differs from the previous releases' (not allowed by the policy)
+  "REPOSITORY_REREGISTERED", // the repository (or owner) name now has another ID: possible repojacking
+  "ATTESTATION_DOWNGRADE", // no provenance, although earlier releases (or sibling files) were attested
+  "LOOKALIKE_NAME", // the name is close to a popular project's (policy lookalike: error)
+  "NEW_PROJECT", // the project is younger than min_project_age_days (policy lookalike: error)
+  "UNRELATED_REPOSITORY", // the attested repository's name has nothing to do with the package's (lookalike: error)
   // Coverage
   "NO_ATTESTATIONS",
   "ARTIFACT_DIGEST", // downloaded bytes differ from the digest the lock or requirement pins

@@ -7,6 +7,8 @@ export { verifyTarget } from "./verify/target.js";
 export type { VerifyContext } from "./verify/target.js";
 export { verifyAttestation } from "./verify/attestation.js";
 export type * from "./verify/types.js";
+export type * from "./history/types.js";
+export type { ContinuityOptions } from "./history/continuity.js";
 export { AttestationCryptoVerifier } from "./sigstore/verifier.js";
 export {
   loadTrustedRoot,
@@ -41,3 +43,9 @@ export type { PolicyDocument, PolicyPublisher } from "./policy/schema.js";
 export { classifySlsa, releaseLevels } from "./slsa/level.js";
 export type { ReleaseLevel, TrustedBuilderEntry } from "./slsa/level.js";
 export type { SlsaEvidence, SlsaLevel, SlsaResult } from "./slsa/types.js";
+export { renderSarif, sarifLog } from "./report/sarif.js";
+export { renderVsa, vsaStatement } from "./report/vsa.js";
+export type { VsaStatement } from "./report/vsa.js";
+export { renderCycloneDx, cyclonedxBom } from "./report/cyclonedx.js";
+export { renderTable } from "./report/table.js";
+export { verifyReportJsonSchema } from "./report/schema.js";

@@ -9,6 +9,7 @@
  */
 import { availableParallelism } from "node:os";
 import { PyprovError, describeError, type ErrorCode } from "./errors.js";
+import type { ContinuityOptions } from "./history/continuity.js";
 import type { Expectations } from "./identity/expectations.js";
 import { hashFile } from "./inputs/local.js";
 import type { TargetSpec } from "./inputs/types.js";
@@ -89,6 +90,11 @@ export interface VerifyOptions {
   policy?: LoadedPolicy | undefined;
   /** The clock policy exceptions are judged by (default: now). */
   now?: Date;
+  /**
+   * Publisher continuity (`--history N`): compare each index package with its
+   * previous releases, and check its name for look-alikes (history/continuity.ts).
+   */
+  continuity?: ContinuityOptions | undefined;
 }
 
 export interface VerifyRun {
@@ -245,6 +251,30 @@ export async function verifyDistributions(opts: VerifyOptions): Promise<VerifyRu
     opts.onProgress?.(++done, jobs.length);
     return reports;
   });
+  // 6. Publisher continuity (--history): each package's previous releases,
+  // verified like the run's own files (by the digest the index lists), and
+  // its name against look-alikes; findings are attached to its reports.
+  if (opts.continuity) {
+    const { checkContinuity } = await import("./history/continuity.js");
+    await checkContinuity(perJob.flat(), opts.continuity, {
+      getPage,
+      verifyFile: (file) =>
+        verifySlot(
+          { kind: "index", file },
+          { ...opts, download: false },
+          false,
+          fetchCtx,
+          crypto,
+          {},
+          pool,
+        ),
+      policy: opts.policy,
+      now: opts.now ?? new Date(),
+      concurrency,
+      cacheDir: opts.cacheDir,
+      ...(opts.onWarning ? { onWarning: opts.onWarning } : {}),
+    });
+  }
   await pool?.close();
   const results = perJob.flat();
   return {

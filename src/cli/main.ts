@@ -83,6 +83,11 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
       "--policy <FILE>",
       "policy file (YAML or JSON): publishers, minimum SLSA levels and exceptions per package",
     )
+    .option(
+      "--history [N]",
+      "compare each package's publisher with its N previous releases (default 5) and check its name for look-alikes",
+    )
+    .option("--no-lookalike", "with --history: skip the look-alike name checks")
     .option("--offline", "use only the cache and local files; never the network")
     .option(
       "--cache-dir <DIR>",
@@ -99,8 +104,15 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
       "Sigstore trusted_root.json (default: bundled production root)",
     )
     .addOption(
-      new Option("--format <FORMAT>", "output format").choices(["human", "json"]).default("human"),
+      new Option("--format <FORMAT>", "output format (table: the human report as a table)")
+        .choices(["human", "json", "sarif", "vsa", "cyclonedx", "table"])
+        .default("human"),
     )
+    .option(
+      "-o, --output <FILE>",
+      "write the report to FILE (atomically); stdout then shows only failures, warnings and the summary",
+    )
+    .option("-q, --quiet", "human and table formats: only failures, warnings and the summary line")
     .action(async (targets: string[], opts: Record<string, unknown>) => {
       const { runVerify } = await import("./verify.js");
       setExit(await runVerify(targets, opts, io));
@@ -221,6 +233,64 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .action(async (targets: string[], opts: Record<string, unknown>) => {
       const { runPolicyInit } = await import("./policy.js");
       setExit(await runPolicyInit(targets, opts, io));
+    });
+  policy
+    .command("diff")
+    .description(
+      "list every difference between the publishers a policy pins and those observed now (--write: update the pins)",
+    )
+    .argument("<POLICY>", "policy file (YAML or JSON)")
+    .argument("[TARGET...]", "distribution files, NAME==VERSION, NAME, pypi:FILENAME or a file URL")
+    .option("-r, --requirement <FILE>", "observe every requirement of a requirements file", collect)
+    .option(
+      "--lock <FILE>",
+      "observe every file of a pylock.toml or uv.lock (its attestation-identities are compared too)",
+      collect,
+    )
+    .option("--write", "update the policy's pins in place (comments kept; atomic)")
+    .option("--provenance <FILE>", "provenance file for one local distribution")
+    .option("--attestation <FILE>", "attestation file for one local distribution", collect)
+    .addOption(
+      new Option("--only <KIND>", "observe only wheels or only sdists").choices(["wheel", "sdist"]),
+    )
+    .option("--index-url <URL>", "package index (default: $PIP_INDEX_URL, $UV_INDEX_URL, PyPI)")
+    .option("--offline", "use only the cache and local files; never the network")
+    .option("--cache-dir <DIR>", "provenance cache directory")
+    .option("--no-cache", "neither read nor write the provenance cache")
+    .option(
+      "--trusted-root <FILE>",
+      "Sigstore trusted_root.json (default: bundled production root)",
+    )
+    .addOption(
+      new Option("--format <FORMAT>", "output format").choices(["human", "json"]).default("human"),
+    )
+    .action(async (file: string, targets: string[], opts: Record<string, unknown>) => {
+      const { runPolicyDiff } = await import("./policy-diff.js");
+      setExit(await runPolicyDiff(file, targets, opts, io));
+    });
+
+  const names = program
+    .command("names")
+    .description(
+      "the popular-project list that `verify --history` checks look-alike names against",
+    );
+  names
+    .command("update")
+    .description("download the popular-project list into the cache directory")
+    .option("--url <URL>", "where to download it from (default: hugovk's top PyPI packages)")
+    .option("--cache-dir <DIR>", "cache directory (default: $PYPROV_CACHE_DIR, ~/.cache/pyprov)")
+    .action(async (opts: Record<string, unknown>) => {
+      const { runNamesUpdate } = await import("./names.js");
+      setExit(await runNamesUpdate(opts, io));
+    });
+  names
+    .command("check")
+    .description("say whether project names look like popular projects' (offline)")
+    .argument("<NAME...>", "project names")
+    .option("--cache-dir <DIR>", "cache directory the list was saved in")
+    .action(async (list: string[], opts: Record<string, unknown>) => {
+      const { runNamesCheck } = await import("./names.js");
+      setExit(runNamesCheck(list, opts, io));
     });
 
   return program;

@@ -5,8 +5,7 @@ import { DEFAULT_CONCURRENCY, verifyDistributions, type TargetInput } from "../p
 import { InvalidFilenameError, parseDistributionFilename } from "../pypi/filename.js";
 import { parseTargetArg } from "../resolve/targets.js";
 import { resolveTrustRoot, staleRootWarning } from "../sigstore/trust-store.js";
-import { renderHuman } from "../report/human.js";
-import { renderJson, verifyDocument } from "../report/json.js";
+import type { ReportFormat } from "../report/render.js";
 import { oneLine } from "../util/text.js";
 import type { Io } from "./main.js";
 
@@ -38,11 +37,26 @@ function workersOption(v: unknown): number | "auto" {
   return n;
 }
 
+/** `--history [N]`: undefined when absent; N (0-50), 5 when given without a number. */
+function historyOption(v: unknown): number | undefined {
+  if (v === undefined || v === false) return undefined;
+  if (v === true) return 5;
+  const n = Number(v);
+  if (!/^\d+$/.test(String(v)) || !Number.isSafeInteger(n) || n > 50) {
+    throw new PyprovError(
+      "USAGE",
+      `--history takes a number of previous releases from 0 to 50, got "${String(v)}" (put targets before --history, or give the number)`,
+    );
+  }
+  return n;
+}
+
 export async function runVerify(
   args: string[],
   opts: Record<string, unknown>,
   io: Io,
 ): Promise<number> {
+  const history = historyOption(opts.history);
   const filename = str(opts.filename);
   const sha256 = str(opts.sha256);
   const targets: TargetInput[] = args.map(parseTargetArg);
@@ -88,6 +102,25 @@ export async function runVerify(
       "--allow-missing and --policy conflict: say require_attestation: false in the policy (or add an exception)",
     );
   }
+  // The report's destination is checked before anything is read or fetched.
+  const format = (str(opts.format) ?? "human") as ReportFormat;
+  const output = str(opts.output);
+  const inputs = [
+    ...targets.flatMap((t) => (t.kind === "path" ? [t.path] : [])),
+    ...requirements,
+    ...locks,
+    ...[policyFile, str(opts.provenance), str(opts.trustedRoot)].filter((p) => p !== undefined),
+    ...strs(opts.attestation),
+  ];
+  if (output !== undefined) {
+    (await import("../report/output.js")).checkOutputPath(output, inputs);
+  }
+  if (history !== undefined && opts.offline === true) {
+    throw new PyprovError(
+      "USAGE",
+      "--history needs the package index; it cannot run with --offline",
+    );
+  }
   // A broken policy stops the run before anything is fetched (exit 2).
   const policy =
     policyFile !== undefined
@@ -98,7 +131,7 @@ export async function runVerify(
   const { selection, root } = resolveTrustRoot({ trustedRoot: str(opts.trustedRoot) }, io.env);
   const stale = staleRootWarning(selection);
   if (stale) io.stderr(stale);
-  const progress = io.isStderrTTY && opts.format !== "json";
+  const progress = io.isStderrTTY && (format === "human" || format === "table");
   const warnings = new Set<string>();
 
   const run = await verifyDistributions({
@@ -126,18 +159,26 @@ export async function runVerify(
       : {}),
     onWarning: (msg) => warnings.add(msg),
     policy,
+    ...(history !== undefined
+      ? { continuity: { history, lookalike: opts.lookalike !== false } }
+      : {}),
   });
   if (progress) io.stderr("\r\x1b[K");
   for (const w of warnings) io.stderr(`pyprov: warning: ${oneLine(w)}\n`);
 
-  if (opts.format === "json") {
-    io.stdout(renderJson(verifyDocument(run.results, run.trustRoot, run.exitCode, run.skipped)));
-  } else {
-    const color = io.isTTY && !("NO_COLOR" in io.env && io.env.NO_COLOR !== "");
-    io.stdout(renderHuman(run.results, { color }, run.skipped));
-    for (const r of run.results) {
-      if (r.verdict === "error") io.stderr(`pyprov: ${r.error?.message ?? "no verdict"}\n`);
-    }
-  }
+  const color = io.isTTY && !("NO_COLOR" in io.env && io.env.NO_COLOR !== "");
+  const { emitReport } = await import("../report/render.js");
+  await emitReport(
+    run,
+    {
+      format,
+      output,
+      quiet: opts.quiet === true,
+      color,
+      allowMissing: opts.allowMissing === true,
+      inputs,
+    },
+    io,
+  );
   return run.exitCode;
 }

@@ -3,6 +3,7 @@
  * API body) or single attestations. Every failure is a PyprovError naming the
  * file and the JSON path.
  */
+import { createHash } from "node:crypto";
 import { PyprovError } from "../errors.js";
 import { parseJsonBytes, readInputFile } from "../util/read-input.js";
 import { describeZodError } from "../util/zod.js";
@@ -21,6 +22,12 @@ export interface LoadedProvenance {
   kind: "provenance" | "attestations";
   sources: string[];
   groups: AttestationGroup[];
+  /** sha256 of each source's bytes as received (for VSA inputAttestations). */
+  digests?: { source: string; sha256: string }[];
+}
+
+function sha256Of(source: string, raw: Buffer): { source: string; sha256: string } {
+  return { source, sha256: createHash("sha256").update(raw).digest("hex") };
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {
@@ -45,6 +52,7 @@ export function parseProvenance(raw: Buffer, source: string): LoadedProvenance {
   return {
     kind: "provenance",
     sources: [source],
+    digests: [sha256Of(source, raw)],
     groups: parsed.data.attestation_bundles.map((b, i) => ({
       publisher: b.publisher,
       attestations: b.attestations.map((attestation, j) => ({
@@ -77,16 +85,28 @@ export function parseAttestation(raw: Buffer, source: string): Attestation {
 export function parseProvenanceOrAttestation(raw: Buffer, source: string): LoadedProvenance {
   const json = parseJsonBytes(raw, source);
   if (isObject(json) && "attestation_bundles" in json) return parseProvenance(raw, source);
-  return attestationsOnly([{ attestation: parseAttestation(raw, source), source }]);
+  return attestationsOnly([
+    { attestation: parseAttestation(raw, source), source, sha256: sha256Of(source, raw).sha256 },
+  ]);
 }
 
+/** Attestations read one by one; `sha256` (of the file's bytes) is kept for reports when given. */
 export function attestationsOnly(
-  list: { attestation: Attestation; source: string }[],
+  list: { attestation: Attestation; source: string; sha256?: string }[],
 ): LoadedProvenance {
+  const digests = list.flatMap((a) =>
+    a.sha256 !== undefined ? [{ source: a.source, sha256: a.sha256 }] : [],
+  );
   return {
     kind: "attestations",
     sources: list.map((a) => a.source),
-    groups: [{ publisher: undefined, attestations: list }],
+    groups: [
+      {
+        publisher: undefined,
+        attestations: list.map(({ attestation, source }) => ({ attestation, source })),
+      },
+    ],
+    ...(digests.length > 0 ? { digests } : {}),
   };
 }
 
@@ -94,10 +114,16 @@ export function loadProvenanceFile(path: string): LoadedProvenance {
   return parseProvenanceOrAttestation(readInputFile(path, MAX_ATTESTATION_FILE_BYTES), path);
 }
 
-export function loadAttestationFile(path: string): { attestation: Attestation; source: string } {
+export function loadAttestationFile(path: string): {
+  attestation: Attestation;
+  source: string;
+  sha256: string;
+} {
+  const raw = readInputFile(path, MAX_ATTESTATION_FILE_BYTES);
   return {
-    attestation: parseAttestation(readInputFile(path, MAX_ATTESTATION_FILE_BYTES), path),
+    attestation: parseAttestation(raw, path),
     source: path,
+    sha256: sha256Of(path, raw).sha256,
   };
 }
 

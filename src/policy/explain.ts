@@ -6,7 +6,7 @@
 import type { EffectiveRule, LoadedPolicy } from "./load.js";
 import { exceptionsFor, resolveRule } from "./match.js";
 import { describePolicyPublisher } from "./publisher.js";
-import type { PolicyPublisher, PolicyRule } from "./schema.js";
+import type { PolicyContinuity, PolicyPublisher, PolicyRule } from "./schema.js";
 
 export interface PolicyExplanation {
   lines: string[];
@@ -38,6 +38,18 @@ function ruleText(rule: PolicyRule | undefined, defaults: EffectiveRule): string
   ];
 }
 
+/** "continuity (verify --history): allow_changes workflow; lookalike error" */
+function continuityText(c: PolicyContinuity | undefined): string[] {
+  if (c === undefined) return [];
+  const parts = [
+    c.allow_changes !== undefined ? `allow_changes ${c.allow_changes.join(", ") || "none"}` : "",
+    c.allow_downgrade !== undefined ? `allow_downgrade ${c.allow_downgrade}` : "",
+    c.lookalike !== undefined ? `lookalike ${c.lookalike}` : "",
+    c.min_project_age_days !== undefined ? `min_project_age_days ${c.min_project_age_days}` : "",
+  ].filter((p) => p !== "");
+  return [`continuity (verify --history): ${parts.join("; ") || "defaults"}`];
+}
+
 export function explainPolicy(policy: LoadedPolicy, now: Date): PolicyExplanation {
   const lines: string[] = [];
   const notes: string[] = [];
@@ -45,6 +57,7 @@ export function explainPolicy(policy: LoadedPolicy, now: Date): PolicyExplanatio
   lines.push(
     ...ruleText(undefined, policy.defaults).map((l) => `  ${l.replace(" (from default)", "")}`),
   );
+  lines.push(...continuityText(policy.document.default?.continuity).map((l) => `  ${l}`));
   if (policy.packages.length === 0) {
     lines.push("packages: none (every package gets the default)");
   } else {
@@ -54,6 +67,7 @@ export function explainPolicy(policy: LoadedPolicy, now: Date): PolicyExplanatio
       const canon = entry.pattern !== entry.key ? `, normalised ${entry.pattern}` : "";
       lines.push(`  ${entry.key} (${kind}${canon}):`);
       lines.push(...ruleText(entry.rule, policy.defaults).map((l) => `    ${l}`));
+      lines.push(...continuityText(entry.rule.continuity).map((l) => `    ${l}`));
     }
   }
   if (policy.trustedBuilders.length === 0) {

@@ -269,6 +269,11 @@ const KNOWN_KEYS = [
   "reason",
   "expires",
   "waive",
+  "continuity",
+  "allow_changes",
+  "allow_downgrade",
+  "lookalike",
+  "min_project_age_days",
 ];
 
 function suggestion(key: string): string {

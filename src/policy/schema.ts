@@ -101,6 +101,47 @@ const PackagePattern = z
   .regex(PACKAGE_PATTERN_RE, "must be a project name or a glob such as acme-*")
   .describe("project name (compared after PEP 503 normalisation) or a glob such as acme-*");
 
+/** Identity fields `continuity.allow_changes` may name (history/types.ts IDENTITY_FIELDS). */
+const CONTINUITY_FIELDS = [
+  "issuer",
+  "repository",
+  "owner",
+  "repository_id",
+  "owner_id",
+  "workflow",
+  "environment",
+  "identity",
+] as const;
+
+export const ContinuitySchema = z
+  .strictObject({
+    allow_changes: z
+      .array(z.enum(CONTINUITY_FIELDS))
+      .optional()
+      .describe(
+        "identity fields that may change between releases (verify --history): a change of any other field fails",
+      ),
+    allow_downgrade: z
+      .boolean()
+      .optional()
+      .describe(
+        "true: a release without provenance after attested ones is a warning, not a failure",
+      ),
+    lookalike: z
+      .enum(["warn", "error", "off"])
+      .optional()
+      .describe(
+        "look-alike name, new project and unrelated repository findings: warn (default), error, off",
+      ),
+    min_project_age_days: z
+      .int("must be a whole number of days")
+      .min(0)
+      .max(36500)
+      .optional()
+      .describe("a project first uploaded fewer days ago is new (default 30; 0: never)"),
+  })
+  .describe("publisher continuity between releases and look-alike names (verify --history)");
+
 export const RuleSchema = z
   .strictObject({
     require_attestation: z
@@ -115,6 +156,9 @@ export const RuleSchema = z
       .max(64)
       .optional()
       .describe("allowed publishers; empty: any verified publisher"),
+    continuity: ContinuitySchema.optional().describe(
+      "publisher continuity and look-alike rules (verify --history); fields missing here come from default's",
+    ),
   })
   .meta({ id: "Rule", description: "what a package's files must meet" });
 
@@ -185,6 +229,7 @@ export type GitLabPolicyPublisher = z.output<typeof GitLabPublisherSchema>;
 export type GooglePolicyPublisher = z.output<typeof GooglePublisherSchema>;
 export type TrustedBuilder = z.output<typeof TrustedBuilderSchema>;
 export type PolicyException = z.output<typeof ExceptionSchema>;
+export type PolicyContinuity = z.output<typeof ContinuitySchema>;
 
 /** A YYYY-MM-DD calendar date as midnight UTC, or undefined if it is not one. */
 export function parseDate(s: string): Date | undefined {

@@ -10,6 +10,8 @@ import type { PublisherIdentity, TargetReport } from "../verify/types.js";
 
 export interface HumanOptions {
   color: boolean;
+  /** Only failures, warnings and the summary line (`--quiet`). */
+  quiet?: boolean;
 }
 
 const paint = (on: boolean, code: string, s: string): string =>
@@ -43,6 +45,7 @@ export function renderHuman(
 ): string {
   const lines: string[] = [];
   for (const r of results) {
+    if (opts.quiet && r.verdict === "verified" && r.warnings.length === 0) continue;
     const name = oneLine(r.target.filename || r.target.path || "(unknown)");
     // The SLSA Build level ends the line (FAILED and UNEVALUATED go without saying).
     const level =
@@ -66,7 +69,7 @@ export function renderHuman(
     }
     for (const w of r.warnings) lines.push(`    warning: ${oneLine(w)}`);
   }
-  for (const s of skipped) {
+  for (const s of opts.quiet ? [] : skipped) {
     const where = s.origin ? ` (${s.origin.file}:${s.origin.line})` : "";
     lines.push(oneLine(`- ${s.name}  skipped: ${s.reason}${where}`));
   }
@@ -80,7 +83,7 @@ export function renderHuman(
   lines.push(summary.join(", "));
   // A release's level is the minimum over its files (shown, after the summary, when it has several).
   for (const rel of releaseLevels(results)) {
-    if (rel.files < 2) continue;
+    if (rel.files < 2 || opts.quiet) continue;
     const mixed = rel.mixed ? `; mixed: ${rel.withoutProvenance} without provenance` : "";
     lines.push(
       oneLine(

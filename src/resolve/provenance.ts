@@ -77,6 +77,7 @@ export function mergeProvenance(parts: LoadedProvenance[]): LoadedProvenance {
     kind: parts.some((p) => p.kind === "provenance") ? "provenance" : "attestations",
     sources: parts.flatMap((p) => p.sources),
     groups: parts.flatMap((p) => p.groups),
+    digests: parts.flatMap((p) => p.digests ?? []),
   };
 }
 

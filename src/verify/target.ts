@@ -129,7 +129,11 @@ export function verifyTarget(
   const first = certificates[0];
   return {
     target: { filename: file.filename, sha256: file.sha256, path: file.path },
-    provenance: { kind: provenance.kind, sources: provenance.sources },
+    provenance: {
+      kind: provenance.kind,
+      sources: provenance.sources,
+      ...(provenance.digests ? { digests: provenance.digests } : {}),
+    },
     claimedPublisher: claimedPublisher(provenance),
     identity: first ? publisherIdentity(first) : undefined,
     attestations,

@@ -7,6 +7,7 @@ import type { ErrorCode, FailureCode } from "../errors.js";
 import type { FulcioClaims } from "../identity/certificate.js";
 import type { ExpectationResult } from "../identity/expectations.js";
 import type { EntryKind } from "../sigstore/tlog-entry.js";
+import type { ContinuityReport } from "../history/types.js";
 import type { SlsaResult } from "../slsa/types.js";
 
 export type CheckId =
@@ -29,7 +30,10 @@ export type CheckId =
   | "policy-attestation"
   | "policy-publisher"
   | "policy-slsa"
-  | "policy-exception";
+  | "policy-exception"
+  // Publisher continuity (history/, names/), reported in TargetReport.continuity.results
+  | "continuity-history"
+  | "continuity-names";
 
 export interface CheckResult {
   id: CheckId;
@@ -99,7 +103,14 @@ export interface TargetReport {
     /** The requirements-file or lockfile line the file came from. */
     origin?: { file: string; line: number };
   };
-  provenance: { kind: "provenance" | "attestations"; sources: string[] } | undefined;
+  provenance:
+    | {
+        kind: "provenance" | "attestations";
+        sources: string[];
+        /** sha256 of each provenance or attestation file's bytes as received (VSA inputAttestations). */
+        digests?: { source: string; sha256: string }[];
+      }
+    | undefined;
   /** The publisher object the index claims (unsigned; checked against each certificate). */
   claimedPublisher: Record<string, unknown> | undefined;
   /** Read from the first attestation's certificate. */
@@ -131,4 +142,6 @@ export interface TargetReport {
     rule?: string;
     results: CheckResult[];
   };
+  /** Publisher continuity and look-alike names (history/continuity.ts), with `verify --history`. */
+  continuity?: ContinuityReport;
 }
