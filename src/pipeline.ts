@@ -8,11 +8,10 @@
  * renders the result (report/).
  */
 import { availableParallelism } from "node:os";
-import { PyprovError, describeError, type ErrorCode } from "./errors.js";
+import { PyprovError } from "./errors.js";
 import type { ContinuityOptions } from "./history/continuity.js";
 import type { Expectations } from "./identity/expectations.js";
 import { hashFile } from "./inputs/local.js";
-import type { TargetSpec } from "./inputs/types.js";
 import type { LoadedProvenance } from "./pep740/load.js";
 import { PublisherSchema, type Publisher } from "./pep740/models.js";
 import { applyPolicy } from "./policy/apply.js";
@@ -28,22 +27,14 @@ import {
   type FetchContext,
   type ProvenanceOutcome,
 } from "./resolve/provenance.js";
-import {
-  fileByName,
-  projectOfFilename,
-  releaseFiles,
-  resolveSpec,
-  type OnlyKind,
-  type ResolvedFile,
-  type SkippedTarget,
-  type TargetArg,
-  type UnresolvedTarget,
-} from "./resolve/targets.js";
+import { loadSpecs, resolveArg, resolveSpecSlots, type Slot } from "./resolve/jobs.js";
+import type { OnlyKind, ResolvedFile, SkippedTarget, TargetArg } from "./resolve/targets.js";
 import { loadTrustedRoot, type LoadedTrustRoot } from "./sigstore/trust-root.js";
 import { AttestationCryptoVerifier } from "./sigstore/verifier.js";
 import { attachSlsaPredicates } from "./slsa/predicate.js";
 import { mapPool } from "./util/pool.js";
 import { verifyProvenanceBytes } from "./verify/provenance-bytes.js";
+import { errorReport, failedReport, missingReport, decorate } from "./verify/reports.js";
 import { verifyTarget } from "./verify/target.js";
 import { VerifierPool } from "./verify/workers.js";
 import type { TargetReport } from "./verify/types.js";
@@ -132,12 +123,6 @@ function missingAllowedByPolicy(r: TargetReport): boolean {
   return results.some((c) => c.id === "policy-attestation") && results.every((c) => c.ok);
 }
 
-/** One unit of work, in the order results are reported. */
-type Slot =
-  | { kind: "local"; arg: Extract<TargetArg, { kind: "path" | "digest" }> }
-  | { kind: "index"; file: ResolvedFile }
-  | { kind: "unresolved"; target: UnresolvedTarget };
-
 export async function verifyDistributions(opts: VerifyOptions): Promise<VerifyRun> {
   const targets = opts.targets ?? [];
   const explicit = opts.provenance !== undefined || (opts.attestations?.length ?? 0) > 0;
@@ -204,7 +189,7 @@ export async function verifyDistributions(opts: VerifyOptions): Promise<VerifyRu
   // run in a bounded pool, so waiting on the network for one overlaps
   // verifying another; results stay in input order.
   const skipped: SkippedTarget[] = [];
-  const specs = await loadSpecs(opts, skipped);
+  const specs = await loadSpecs(opts, skipped, opts.onWarning);
   const jobs: (() => Promise<Slot[]>)[] = [
     ...targets.map((arg) => () => resolveArg(arg, opts.only, getPage)),
     ...specs.map((spec) => () => resolveSpecSlots(spec, opts.only, getPage, getCache, skipped)),
@@ -283,125 +268,6 @@ export async function verifyDistributions(opts: VerifyOptions): Promise<VerifyRu
     skipped,
     exitCode: exitCodeFor(results, opts.allowMissing === true),
   };
-}
-
-/** A command-line target → the files it names. */
-async function resolveArg(
-  arg: TargetArg,
-  only: OnlyKind,
-  getPage: (name: string) => Promise<ProjectPage>,
-): Promise<Slot[]> {
-  if (arg.kind === "path" || arg.kind === "digest") return [{ kind: "local", arg }];
-  try {
-    if (arg.kind === "release") {
-      return releaseFiles(await getPage(arg.name), arg.version, only).map((file) => ({
-        kind: "index",
-        file,
-      }));
-    }
-    const filename = arg.filename;
-    const file = fileByName(await getPage(projectOfFilename(filename)), filename);
-    if (arg.kind === "url" && file.url !== arg.url.split("#")[0]) {
-      file.warnings.push(`the index serves this file from ${file.url}, not the URL given`);
-    }
-    return [{ kind: "index", file }];
-  } catch (err) {
-    return [unresolved(displayArg(arg), undefined, err)];
-  }
-}
-
-/** One requirements-file or lockfile entry → the files it pins. */
-async function resolveSpecSlots(
-  spec: TargetSpec,
-  only: OnlyKind,
-  getPage: (name: string) => Promise<ProjectPage>,
-  getCache: () => Promise<ProvenanceCache | undefined>,
-  skipped: SkippedTarget[],
-): Promise<Slot[]> {
-  const cached = async (sha256: string) => {
-    const hit = (await getCache())?.get(sha256);
-    return hit && hit.kind !== "miss" ? hit.file : undefined;
-  };
-  try {
-    const {
-      files,
-      unresolved: missing,
-      skipped: skip,
-    } = await resolveSpec(spec, only, getPage, cached);
-    if (skip) skipped.push(skip);
-    return [
-      ...files.map((file): Slot => ({ kind: "index", file })),
-      ...missing.map((target): Slot => ({ kind: "unresolved", target })),
-    ];
-  } catch (err) {
-    return [unresolved(spec.name, spec.source, err)];
-  }
-}
-
-/** Every entry of the requirements files and lockfiles, in order. */
-async function loadSpecs(opts: VerifyOptions, skipped: SkippedTarget[]): Promise<TargetSpec[]> {
-  const specs: TargetSpec[] = [];
-  if (opts.requirements?.length) {
-    const { loadRequirementsFile } = await import("./inputs/requirements.js");
-    for (const path of opts.requirements) specs.push(...loadRequirementsFile(path).targets);
-  }
-  for (const path of opts.locks ?? [])
-    specs.push(...(await loadLock(path, skipped, opts.onWarning)));
-  return specs;
-}
-
-async function loadLock(
-  path: string,
-  skipped: SkippedTarget[],
-  onWarning: ((message: string) => void) | undefined,
-): Promise<TargetSpec[]> {
-  const base = path.split(/[\\/]/).at(-1) ?? path;
-  if (base === "uv.lock") {
-    const lock = (await import("./inputs/uvlock.js")).loadUvLockFile(path);
-    for (const s of lock.skipped) {
-      skipped.push({
-        name: s.name,
-        reason: `${s.reason} package, not from a package index: no index provenance to verify`,
-        origin: { file: path, line: s.source.line },
-      });
-    }
-    return lock.targets;
-  }
-  if (/^pylock\.([^.]+\.)?toml$/.test(base)) {
-    const lock = (await import("./inputs/pylock.js")).loadPylockFile(path);
-    for (const w of lock.warnings) onWarning?.(`${path}: ${w}`);
-    return lock.targets;
-  }
-  throw new PyprovError(
-    "USAGE",
-    `--lock takes a pylock.toml (pylock.*.toml) or a uv.lock, not "${base}"`,
-  );
-}
-
-function unresolved(
-  display: string,
-  origin: { file: string; line: number } | undefined,
-  err: unknown,
-): Slot {
-  const error =
-    err instanceof PyprovError
-      ? err
-      : new PyprovError("INTERNAL", describeError(err), { cause: err });
-  return { kind: "unresolved", target: { display, ...(origin ? { origin } : {}), error } };
-}
-
-function displayArg(arg: TargetArg): string {
-  switch (arg.kind) {
-    case "path":
-      return arg.path;
-    case "digest":
-    case "pypi-file":
-      return arg.filename;
-    case "release":
-      return arg.version === undefined ? arg.name : `${arg.name}==${arg.version}`;
-    case "url":
-      return arg.url;
-  }
 }
 
 async function verifySlot(
@@ -549,62 +415,4 @@ function parseIdentity(identity: unknown): Publisher {
     );
   }
   return parsed.data;
-}
-
-function decorate(report: TargetReport, file: Partial<ResolvedFile>): void {
-  if (file.project !== undefined) report.target.project = file.project;
-  if (file.version !== undefined) report.target.version = file.version;
-  if (file.url !== undefined) report.target.url = file.url;
-  if (file.origin !== undefined) report.target.origin = file.origin;
-  if (file.warnings?.length) report.warnings.unshift(...file.warnings);
-}
-
-function baseReport(
-  file: Partial<ResolvedFile> & { filename: string; sha256: string },
-): TargetReport {
-  const report: TargetReport = {
-    target: { filename: file.filename, sha256: file.sha256, path: file.path },
-    provenance: undefined,
-    claimedPublisher: undefined,
-    identity: undefined,
-    attestations: [],
-    expectations: [],
-    checks: [],
-    warnings: [],
-    verdict: "error",
-    failure: undefined,
-    error: undefined,
-  };
-  decorate(report, file);
-  return report;
-}
-
-function missingReport(file: ResolvedFile & { sha256: string }, reason: string): TargetReport {
-  const report = baseReport(file);
-  report.checks.push({ id: "coverage", ok: false, code: "NO_ATTESTATIONS", message: reason });
-  report.verdict = "missing";
-  report.failure = { code: "NO_ATTESTATIONS", message: reason };
-  return report;
-}
-
-function failedReport(
-  file: ResolvedFile & { sha256: string },
-  code: "ARTIFACT_DIGEST",
-  message: string,
-): TargetReport {
-  const report = baseReport(file);
-  report.checks.push({ id: "subject-digest", ok: false, code, message });
-  report.verdict = "failed";
-  report.failure = { code, message };
-  return report;
-}
-
-function errorReport(
-  file: Partial<ResolvedFile> & { filename: string; sha256: string },
-  err: unknown,
-): TargetReport {
-  const report = baseReport(file);
-  const code: ErrorCode = err instanceof PyprovError ? err.code : "INTERNAL";
-  report.error = { code, message: describeError(err) };
-  return report;
 }

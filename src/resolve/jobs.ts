@@ -1,0 +1,148 @@
+/**
+ * Turning the inputs of a run into units of work ("slots"): command-line
+ * targets, and every entry of requirements files and lockfiles, each
+ * resolved to the distribution files it names, in input order.
+ */
+import { PyprovError, describeError } from "../errors.js";
+import type { TargetSpec } from "../inputs/types.js";
+import type { ProvenanceCache } from "../pypi/cache.js";
+import type { ProjectPage } from "../pypi/simple-api.js";
+import {
+  fileByName,
+  projectOfFilename,
+  releaseFiles,
+  resolveSpec,
+  type OnlyKind,
+  type ResolvedFile,
+  type SkippedTarget,
+  type TargetArg,
+  type UnresolvedTarget,
+} from "./targets.js";
+
+/** One unit of work, in the order results are reported. */
+export type Slot =
+  | { kind: "local"; arg: Extract<TargetArg, { kind: "path" | "digest" }> }
+  | { kind: "index"; file: ResolvedFile }
+  | { kind: "unresolved"; target: UnresolvedTarget };
+
+/** A command-line target → the files it names. */
+export async function resolveArg(
+  arg: TargetArg,
+  only: OnlyKind,
+  getPage: (name: string) => Promise<ProjectPage>,
+): Promise<Slot[]> {
+  if (arg.kind === "path" || arg.kind === "digest") return [{ kind: "local", arg }];
+  try {
+    if (arg.kind === "release") {
+      return releaseFiles(await getPage(arg.name), arg.version, only).map((file) => ({
+        kind: "index",
+        file,
+      }));
+    }
+    const filename = arg.filename;
+    const file = fileByName(await getPage(projectOfFilename(filename)), filename);
+    if (arg.kind === "url" && file.url !== arg.url.split("#")[0]) {
+      file.warnings.push(`the index serves this file from ${file.url}, not the URL given`);
+    }
+    return [{ kind: "index", file }];
+  } catch (err) {
+    return [unresolved(displayArg(arg), undefined, err)];
+  }
+}
+
+/** One requirements-file or lockfile entry → the files it pins. */
+export async function resolveSpecSlots(
+  spec: TargetSpec,
+  only: OnlyKind,
+  getPage: (name: string) => Promise<ProjectPage>,
+  getCache: () => Promise<ProvenanceCache | undefined>,
+  skipped: SkippedTarget[],
+): Promise<Slot[]> {
+  const cached = async (sha256: string) => {
+    const hit = (await getCache())?.get(sha256);
+    return hit && hit.kind !== "miss" ? hit.file : undefined;
+  };
+  try {
+    const {
+      files,
+      unresolved: missing,
+      skipped: skip,
+    } = await resolveSpec(spec, only, getPage, cached);
+    if (skip) skipped.push(skip);
+    return [
+      ...files.map((file): Slot => ({ kind: "index", file })),
+      ...missing.map((target): Slot => ({ kind: "unresolved", target })),
+    ];
+  } catch (err) {
+    return [unresolved(spec.name, spec.source, err)];
+  }
+}
+
+/** Every entry of the requirements files and lockfiles, in order. */
+export async function loadSpecs(
+  inputs: { requirements?: string[] | undefined; locks?: string[] | undefined },
+  skipped: SkippedTarget[],
+  onWarning: ((message: string) => void) | undefined,
+): Promise<TargetSpec[]> {
+  const specs: TargetSpec[] = [];
+  if (inputs.requirements?.length) {
+    const { loadRequirementsFile } = await import("../inputs/requirements.js");
+    for (const path of inputs.requirements) specs.push(...loadRequirementsFile(path).targets);
+  }
+  for (const path of inputs.locks ?? []) specs.push(...(await loadLock(path, skipped, onWarning)));
+  return specs;
+}
+
+async function loadLock(
+  path: string,
+  skipped: SkippedTarget[],
+  onWarning: ((message: string) => void) | undefined,
+): Promise<TargetSpec[]> {
+  const base = path.split(/[\\/]/).at(-1) ?? path;
+  if (base === "uv.lock") {
+    const lock = (await import("../inputs/uvlock.js")).loadUvLockFile(path);
+    for (const s of lock.skipped) {
+      skipped.push({
+        name: s.name,
+        reason: `${s.reason} package, not from a package index: no index provenance to verify`,
+        origin: { file: path, line: s.source.line },
+      });
+    }
+    return lock.targets;
+  }
+  if (/^pylock\.([^.]+\.)?toml$/.test(base)) {
+    const lock = (await import("../inputs/pylock.js")).loadPylockFile(path);
+    for (const w of lock.warnings) onWarning?.(`${path}: ${w}`);
+    return lock.targets;
+  }
+  throw new PyprovError(
+    "USAGE",
+    `--lock takes a pylock.toml (pylock.*.toml) or a uv.lock, not "${base}"`,
+  );
+}
+
+export function unresolved(
+  display: string,
+  origin: { file: string; line: number } | undefined,
+  err: unknown,
+): Slot {
+  const error =
+    err instanceof PyprovError
+      ? err
+      : new PyprovError("INTERNAL", describeError(err), { cause: err });
+  return { kind: "unresolved", target: { display, ...(origin ? { origin } : {}), error } };
+}
+
+function displayArg(arg: TargetArg): string {
+  switch (arg.kind) {
+    case "path":
+      return arg.path;
+    case "digest":
+    case "pypi-file":
+      return arg.filename;
+    case "release":
+      return arg.version === undefined ? arg.name : `${arg.name}==${arg.version}`;
+    case "url":
+      return arg.url;
+  }
+}
