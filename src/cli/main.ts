@@ -105,7 +105,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     )
     .addOption(
       new Option("--format <FORMAT>", "output format (table: the human report as a table)")
-        .choices(["human", "json", "sarif", "vsa", "cyclonedx", "table"])
+        .choices(["human", "json", "sarif", "vsa", "cyclonedx", "lines", "table"])
         .default("human"),
     )
     .option(

@@ -131,7 +131,8 @@ export async function runVerify(
   const { selection, root } = resolveTrustRoot({ trustedRoot: str(opts.trustedRoot) }, io.env);
   const stale = staleRootWarning(selection);
   if (stale) io.stderr(stale);
-  const progress = io.isStderrTTY && (format === "human" || format === "table");
+  const progress =
+    io.isStderrTTY && (format === "human" || format === "table" || format === "lines");
   const warnings = new Set<string>();
 
   const run = await verifyDistributions({

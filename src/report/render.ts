@@ -10,7 +10,20 @@
  */
 import type { VerifyRun } from "../pipeline.js";
 
-export const REPORT_FORMATS = ["human", "json", "sarif", "vsa", "cyclonedx", "table"] as const;
+/**
+ * `human` is the compact table; `lines` is one line per file with the full
+ * publisher identity (repository, workflow, ref, environment) and the reason
+ * under each failure; `table` is kept as another name for `human`.
+ */
+export const REPORT_FORMATS = [
+  "human",
+  "json",
+  "sarif",
+  "vsa",
+  "cyclonedx",
+  "lines",
+  "table",
+] as const;
 export type ReportFormat = (typeof REPORT_FORMATS)[number];
 
 export interface RenderOptions {
@@ -30,7 +43,7 @@ export async function renderReport(
   const allowMissing = opts.allowMissing === true;
   const now = opts.now ?? new Date();
   switch (format) {
-    case "human": {
+    case "lines": {
       const { renderHuman } = await import("./human.js");
       return renderHuman(
         run.results,
@@ -38,6 +51,7 @@ export async function renderReport(
         run.skipped,
       );
     }
+    case "human":
     case "table": {
       const { renderTable } = await import("./table.js");
       return renderTable(
@@ -91,13 +105,14 @@ export async function emitReport(
     checkOutputPath(opts.output, [...(opts.inputs ?? []), ...filesRead(run)]);
     writeFileAtomic(opts.output, await renderReport(opts.format, run, { ...opts, color: false }));
     io.stdout(
-      await renderReport(opts.format === "table" ? "table" : "human", run, {
+      await renderReport(opts.format === "lines" ? "lines" : "human", run, {
         ...opts,
         quiet: true,
       }),
     );
   }
-  if (opts.output !== undefined || opts.format === "human" || opts.format === "table") {
+  const forPeople = opts.format === "human" || opts.format === "table" || opts.format === "lines";
+  if (opts.output !== undefined || forPeople) {
     for (const r of run.results) {
       if (r.verdict === "error") io.stderr(`pyprov: ${r.error?.message ?? "no verdict"}\n`);
     }

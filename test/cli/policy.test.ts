@@ -269,6 +269,8 @@ describe("verify --policy", () => {
     const r = await runCli([
       "verify",
       SIGSTORE_DIST,
+      "--format",
+      "lines",
       "--trusted-root",
       PROD,
       "--policy",
@@ -283,7 +285,16 @@ describe("verify --policy", () => {
 
   it("fails (exit 1) with the policy's reason; JSON carries slsa and policy", async () => {
     const file = ws.file("l3.yaml", "version: 1\ndefault:\n  min_slsa_level: 3\n");
-    const human = await runCli(["verify", SIGSTORE_DIST, "--trusted-root", PROD, "--policy", file]);
+    const human = await runCli([
+      "verify",
+      SIGSTORE_DIST,
+      "--format",
+      "lines",
+      "--trusted-root",
+      PROD,
+      "--policy",
+      file,
+    ]);
     expect(human.code).toBe(1);
     expect(human.stdout).toMatch(
       /^✗ sigstore-3\.6\.1\.tar\.gz .* env=- {2}L2\n {4}SLSA Build level L2 is below the minimum L3/,

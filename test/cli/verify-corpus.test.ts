@@ -123,7 +123,7 @@ describe("corpus cases through the library", () => {
 describe("sidecar discovery", () => {
   it("finds DIST.provenance beside a real distribution", async () => {
     const c = cases.find((x) => x.case === "tob-sigstore-3.6.1-sdist-pypi-provenance")!;
-    const r = await runCli(["verify", casePath(c.case, c.artifact_filename!)]);
+    const r = await runCli(["verify", casePath(c.case, c.artifact_filename!), "--format", "lines"]);
     expect(r.stdout).toMatch(
       /^✓ sigstore-3\.6\.1\.tar\.gz +github:sigstore\/sigstore-python workflow=\.github\/workflows\/release\.yml ref=refs\/tags\/v3\.6\.1 env=- {2}L2$/m,
     );
@@ -145,7 +145,7 @@ describe("sidecar discovery", () => {
 });
 
 describe("the real binary", () => {
-  it("exits 0 and prints one ✓ line per file for two distributions", () => {
+  it("exits 0 and prints a table row per file for two distributions (the default human view)", () => {
     const a = cases.find((x) => x.case === "tob-sigstore-3.6.1-sdist-pypi-provenance")!;
     const b = cases.find((x) => x.case === "pep740plugin-abi3info-2024.10.3-whl-pypi-provenance")!;
     const r = spawnCli([
@@ -154,8 +154,15 @@ describe("the real binary", () => {
       casePath(b.case, b.artifact_filename!),
     ]);
     expect(r.stderr).toBe("");
-    expect(r.stdout.split("\n").filter((l) => l.startsWith("✓"))).toHaveLength(2);
-    expect(r.stdout).toContain("github:woodruffw/abi3info");
+    const lines = r.stdout.trimEnd().split("\n");
+    expect(lines[0]).toMatch(/^PACKAGE +VERSION +FILE +SLSA +PUBLISHER +VERDICT$/);
+    expect(lines[1]).toMatch(
+      /^sigstore +3\.6\.1 +sigstore-3\.6\.1\.tar\.gz +L2 +github:sigstore\/sigstore-python release\.yml +✓ verified$/,
+    );
+    expect(lines[2]).toMatch(
+      /^abi3info +2024\.10\.3 +abi3info-2024\.10\.3-py3-none-any\.whl +L2 +github:woodruffw\/abi3info/,
+    );
+    expect(lines.at(-1)).toBe("2 verified, 0 failed");
     expect(r.code).toBe(0);
   });
 });

@@ -109,6 +109,8 @@ describe("README: Publisher continuity", () => {
     const r = await runCli([
       "verify",
       `${PROJECT}==0.0.28`,
+      "--format",
+      "lines",
       "--history",
       "--no-lookalike",
       "--index-url",
@@ -126,6 +128,8 @@ describe("README: Publisher continuity", () => {
     const changed = await runCli([
       "verify",
       "acme-pkg==1.2",
+      "--format",
+      "lines",
       "--history",
       "--no-lookalike",
       ...synth(),
@@ -135,6 +139,8 @@ describe("README: Publisher continuity", () => {
     const down = await runCli([
       "verify",
       "acme-lib==2.1",
+      "--format",
+      "lines",
       "--history",
       "--no-lookalike",
       "--allow-missing",

@@ -202,6 +202,8 @@ describe("missing and tampered provenance", () => {
     const human = await runCli([
       "verify",
       "beta==1.0.0",
+      "--format",
+      "lines",
       "--allow-missing",
       "--no-cache",
       "--index-url",

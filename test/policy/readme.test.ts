@@ -95,9 +95,10 @@ describe("README: Policy and SLSA levels", () => {
     expect(`pyprov: ${(err as PyprovError).oneLine()}\n`).toBe(shown);
   });
 
+  // The README shows these outputs as `--format lines` prints them.
   async function expectLinesIn(block: string | undefined, args: string[]) {
     expect(block).toBeDefined();
-    const r = await runCli(args);
+    const r = await runCli([...args, "--format", "lines"]);
     for (const line of block!.trimEnd().split("\n")) expect(r.stdout.split("\n")).toContain(line);
   }
   const find = (prefix: string) => textBlocks.map((b) => b.text).find((t) => t.startsWith(prefix));

@@ -42,10 +42,10 @@ const ARTIFACT = casePath(CASE, corpus.artifact_filename!);
 const PROVENANCE = `${ARTIFACT}.provenance`;
 const ROOT = trustedRootPath("production");
 const POLICY = "test/report/golden/sigstore.policy.yaml";
-const FORMATS = ["human", "table", "json", "sarif", "vsa", "cyclonedx"] as const;
+const FORMATS = ["human", "lines", "json", "sarif", "vsa", "cyclonedx"] as const;
 const EXT: Record<(typeof FORMATS)[number], string> = {
-  human: "txt",
-  table: "table.txt",
+  human: "table.txt",
+  lines: "txt",
   json: "json",
   sarif: "sarif",
   vsa: "vsa.jsonl",

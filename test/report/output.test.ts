@@ -51,9 +51,10 @@ describe("--output FILE", () => {
       "SUBJECT_DIGEST",
       "NO_ATTESTATIONS",
     ]);
+    // stdout: the quiet table (header, the failing and missing rows, the summary).
     expect(r.stdout).not.toContain("✓");
-    expect(r.stdout).toMatch(/^✗ acme_pkg/m);
-    expect(r.stdout).toMatch(/^- acme_pkg.*no provenance/m);
+    expect(r.stdout).toMatch(/^acme-pkg +1\.0\.0 +acme_pkg\S* .*✗ failed SUBJECT_DIGEST$/m);
+    expect(r.stdout).toMatch(/^acme-pkg +1\.0\.0 +acme_pkg\S* .*- missing$/m);
     expect(r.stdout.trimEnd().split("\n").at(-1)).toBe(
       "1 verified, 1 failed, 1 without provenance",
     );

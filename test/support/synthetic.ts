@@ -128,9 +128,14 @@ export class Workspace {
     return dist;
   }
 
-  /** `pyprov verify ARGS --trusted-root ROOT` in-process. */
+  /**
+   * `pyprov verify ARGS --trusted-root ROOT` in-process. Unless ARGS pick a
+   * format, the one-line-per-file view (`--format lines`), whose lines carry
+   * the whole publisher identity these tests assert on.
+   */
   verify(args: string[], root = this.root): Promise<CliResult> {
-    return runCli(["verify", ...args, "--trusted-root", root]);
+    const format = args.includes("--format") ? [] : ["--format", "lines"];
+    return runCli(["verify", ...args, ...format, "--trusted-root", root]);
   }
 
   /** As verify(), with --format json, parsed. */

@@ -267,6 +267,8 @@ export function cliArgs(s: Subject, file: string, root: Instance = s.instance): 
     file,
     "--trusted-root",
     trustedRootPath(root),
+    "--format",
+    "lines",
   ];
 }
 

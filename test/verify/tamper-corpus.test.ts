@@ -377,6 +377,7 @@ describe("through the CLI", () => {
     const r = await runCli([
       ...["verify", "--filename", attestation.filename, "--sha256", otherDigest],
       ...["--attestation", file, "--trusted-root", trustedRootPath("production")],
+      ...["--format", "lines"],
     ]);
     expect(r.stdout.split("\n")[1]).toMatch(/^ {4}subject digest does not match the file/);
     expect(r.code).toBe(1);
