@@ -33,7 +33,11 @@ import {
   type BodyVerifier,
 } from "../sigstore/tlog-entry.js";
 import type { LoadedTrustRoot } from "../sigstore/trust-root.js";
-import { translateSigstoreError, type VerifiedTime } from "../sigstore/verifier.js";
+import {
+  collectVerifiedTimes,
+  translateSigstoreError,
+  type VerifiedTime,
+} from "../sigstore/verifier.js";
 import type { ResolvedArtifact } from "./artifact.js";
 import type { LoadedBundle } from "./load.js";
 import { checkIdentity, checkIssuer, type BundlePolicy } from "./policy.js";
@@ -327,27 +331,12 @@ export class BundleVerifier {
         : undefined,
       steps,
       signer: signerKey,
-      verifiedTimes: sigstore.ok ? verifiedTimes(entity) : [],
+      verifiedTimes: sigstore.ok ? collectVerifiedTimes(entity) : [],
       logEntries: loaded.entries.map((e, i) => summarize(e, origins[i])),
       statement,
       signatureOver,
     };
   }
-}
-
-function verifiedTimes(entity: SignedEntity): VerifiedTime[] {
-  const times: VerifiedTime[] = [];
-  for (const t of entity.timestamps) {
-    if (t.$case === "timestamp-authority") {
-      times.push({ source: "rfc3161", time: t.timestamp.signingTime });
-    } else if (t.tlogEntry.inclusionPromise) {
-      times.push({
-        source: "rekor-set",
-        time: new Date(Number(t.tlogEntry.integratedTime) * 1000),
-      });
-    }
-  }
-  return times;
 }
 
 /** Only signed fields: the top-level index and time are covered by a SET, else the proof's index. */

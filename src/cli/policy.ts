@@ -4,18 +4,14 @@
 import { existsSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { PyprovError } from "../errors.js";
-import { DEFAULT_CONCURRENCY, verifyDistributions, type TargetInput } from "../pipeline.js";
+import { verifyDistributions } from "../pipeline.js";
 import { explainPackage, explainPolicy } from "../policy/explain.js";
 import { buildInitialPolicy, renderPolicy } from "../policy/init.js";
 import { loadPolicyFile, parsePolicy } from "../policy/load.js";
 import { policyJsonSchema } from "../policy/schema.js";
-import { parseTargetArg } from "../resolve/targets.js";
 import { oneLine, safeText } from "../util/text.js";
 import type { Io } from "./main.js";
-
-const str = (v: unknown): string | undefined => (typeof v === "string" ? v : undefined);
-const strs = (v: unknown): string[] =>
-  Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : [];
+import { observeOptions, str } from "./observe.js";
 
 /** `pyprov policy schema`: the policy file's JSON Schema. */
 export function runPolicySchema(io: Io): number {
@@ -83,29 +79,12 @@ export async function runPolicyInit(
     str(opts.format) === "json" || (str(opts.format) === undefined && output.endsWith(".json"))
       ? "json"
       : "yaml";
-  const targets: TargetInput[] = args.map(parseTargetArg);
-  const requirements = strs(opts.requirement);
-  const locks = strs(opts.lock);
-  if (targets.length === 0 && requirements.length === 0 && locks.length === 0) {
-    throw new PyprovError(
-      "USAGE",
-      "nothing to observe: give targets, -r FILE or --lock FILE to pin their publishers",
-    );
-  }
-  const run = await verifyDistributions({
-    targets,
-    requirements,
-    locks,
-    provenance: str(opts.provenance),
-    attestations: strs(opts.attestation),
-    trustedRoot: str(opts.trustedRoot),
-    only: str(opts.only) as "wheel" | "sdist" | undefined,
-    index: { ...(str(opts.indexUrl) !== undefined ? { indexUrl: str(opts.indexUrl) } : {}) },
-    cacheDir: str(opts.cacheDir),
-    noCache: opts.cache === false,
-    offline: opts.offline === true,
-    concurrency: DEFAULT_CONCURRENCY,
-  });
+  const verifyOpts = observeOptions(
+    args,
+    opts,
+    "nothing to observe: give targets, -r FILE or --lock FILE to pin their publishers",
+  );
+  const run = await verifyDistributions(verifyOpts);
   const bad = run.results.filter((r) => r.verdict === "failed" || r.verdict === "error");
   if (bad.length > 0) {
     for (const r of bad) {

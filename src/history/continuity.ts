@@ -18,7 +18,7 @@
  *   4. every report of that version gets `continuity`; a failing finding
  *      turns "verified" (and "missing") into "failed" with its code.
  */
-import { PyprovError, describeError } from "../errors.js";
+import { PyprovError } from "../errors.js";
 import { PopularIndex } from "../names/lookalike.js";
 import { checkNames } from "../names/check.js";
 import { loadPopularList } from "../names/popular.js";
@@ -29,6 +29,7 @@ import { canonicalizeName } from "../pypi/names.js";
 import type { ProjectPage } from "../pypi/simple-api.js";
 import type { ResolvedFile } from "../resolve/targets.js";
 import { mapPool } from "../util/pool.js";
+import { errorReport } from "../verify/reports.js";
 import type { TargetReport } from "../verify/types.js";
 import { attach, noHistory } from "./attach.js";
 import { compareWindow, type WindowRelease } from "./compare.js";
@@ -251,22 +252,7 @@ function indexFile(
 }
 
 function failedToVerify(file: ResolvedFile, err: unknown): TargetReport {
-  return {
-    target: { filename: file.filename, sha256: file.sha256 ?? "", path: undefined },
-    provenance: undefined,
-    claimedPublisher: undefined,
-    identity: undefined,
-    attestations: [],
-    expectations: [],
-    checks: [],
-    warnings: [],
-    verdict: "error",
-    failure: undefined,
-    error: {
-      code: err instanceof PyprovError ? err.code : "INTERNAL",
-      message: describeError(err),
-    },
-  };
+  return errorReport({ filename: file.filename, sha256: file.sha256 ?? "" }, err);
 }
 
 /** A release of the window from its files' reports. */

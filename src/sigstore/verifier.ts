@@ -164,7 +164,8 @@ export class AttestationCryptoVerifier {
   }
 }
 
-function collectVerifiedTimes(entity: SignedEntity): VerifiedTime[] {
+/** The times @sigstore/verify checked: RFC 3161 genTime, and Rekor v1 integratedTime under a SET. */
+export function collectVerifiedTimes(entity: SignedEntity): VerifiedTime[] {
   const times: VerifiedTime[] = [];
   for (const t of entity.timestamps) {
     if (t.$case === "timestamp-authority") {
