@@ -22,6 +22,24 @@ export interface Io {
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
+/** The flags `policy init` and `policy diff` share with `verify` for observing publishers. */
+function withObserveFlags(cmd: Command): Command {
+  return cmd
+    .option("--provenance <FILE>", "provenance file for one local distribution")
+    .option("--attestation <FILE>", "attestation file for one local distribution", collect)
+    .addOption(
+      new Option("--only <KIND>", "observe only wheels or only sdists").choices(["wheel", "sdist"]),
+    )
+    .option("--index-url <URL>", "package index (default: $PIP_INDEX_URL, $UV_INDEX_URL, PyPI)")
+    .option("--offline", "use only the cache and local files; never the network")
+    .option("--cache-dir <DIR>", "provenance cache directory")
+    .option("--no-cache", "neither read nor write the provenance cache")
+    .option(
+      "--trusted-root <FILE>",
+      "Sigstore trusted_root.json (default: bundled production root)",
+    );
+}
+
 export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   const program = new Command();
   program
@@ -203,64 +221,54 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
       const { runPolicyCheck } = await import("./policy.js");
       setExit(runPolicyCheck(file, opts, io));
     });
-  policy
-    .command("init")
-    .description("write a policy pinning the publishers observed now (trust on first use)")
-    .argument("[TARGET...]", "distribution files, NAME==VERSION, NAME, pypi:FILENAME or a file URL")
-    .option("-r, --requirement <FILE>", "observe every requirement of a requirements file", collect)
-    .option("--lock <FILE>", "observe every file of a pylock.toml or uv.lock", collect)
-    .option("-o, --output <FILE>", "policy file to write (- for stdout)", "pyprov.policy.yaml")
-    .option("--force", "overwrite an existing policy file")
-    .addOption(
-      new Option("--format <FORMAT>", "policy file format (default: from the file name)").choices([
-        "yaml",
-        "json",
-      ]),
-    )
-    .option("--provenance <FILE>", "provenance file for one local distribution")
-    .option("--attestation <FILE>", "attestation file for one local distribution", collect)
-    .addOption(
-      new Option("--only <KIND>", "observe only wheels or only sdists").choices(["wheel", "sdist"]),
-    )
-    .option("--index-url <URL>", "package index (default: $PIP_INDEX_URL, $UV_INDEX_URL, PyPI)")
-    .option("--offline", "use only the cache and local files; never the network")
-    .option("--cache-dir <DIR>", "provenance cache directory")
-    .option("--no-cache", "neither read nor write the provenance cache")
-    .option(
-      "--trusted-root <FILE>",
-      "Sigstore trusted_root.json (default: bundled production root)",
-    )
-    .action(async (targets: string[], opts: Record<string, unknown>) => {
-      const { runPolicyInit } = await import("./policy.js");
-      setExit(await runPolicyInit(targets, opts, io));
-    });
-  policy
-    .command("diff")
-    .description(
-      "list every difference between the publishers a policy pins and those observed now (--write: update the pins)",
-    )
-    .argument("<POLICY>", "policy file (YAML or JSON)")
-    .argument("[TARGET...]", "distribution files, NAME==VERSION, NAME, pypi:FILENAME or a file URL")
-    .option("-r, --requirement <FILE>", "observe every requirement of a requirements file", collect)
-    .option(
-      "--lock <FILE>",
-      "observe every file of a pylock.toml or uv.lock (its attestation-identities are compared too)",
-      collect,
-    )
-    .option("--write", "update the policy's pins in place (comments kept; atomic)")
-    .option("--provenance <FILE>", "provenance file for one local distribution")
-    .option("--attestation <FILE>", "attestation file for one local distribution", collect)
-    .addOption(
-      new Option("--only <KIND>", "observe only wheels or only sdists").choices(["wheel", "sdist"]),
-    )
-    .option("--index-url <URL>", "package index (default: $PIP_INDEX_URL, $UV_INDEX_URL, PyPI)")
-    .option("--offline", "use only the cache and local files; never the network")
-    .option("--cache-dir <DIR>", "provenance cache directory")
-    .option("--no-cache", "neither read nor write the provenance cache")
-    .option(
-      "--trusted-root <FILE>",
-      "Sigstore trusted_root.json (default: bundled production root)",
-    )
+  withObserveFlags(
+    policy
+      .command("init")
+      .description("write a policy pinning the publishers observed now (trust on first use)")
+      .argument(
+        "[TARGET...]",
+        "distribution files, NAME==VERSION, NAME, pypi:FILENAME or a file URL",
+      )
+      .option(
+        "-r, --requirement <FILE>",
+        "observe every requirement of a requirements file",
+        collect,
+      )
+      .option("--lock <FILE>", "observe every file of a pylock.toml or uv.lock", collect)
+      .option("-o, --output <FILE>", "policy file to write (- for stdout)", "pyprov.policy.yaml")
+      .option("--force", "overwrite an existing policy file")
+      .addOption(
+        new Option("--format <FORMAT>", "policy file format (default: from the file name)").choices(
+          ["yaml", "json"],
+        ),
+      ),
+  ).action(async (targets: string[], opts: Record<string, unknown>) => {
+    const { runPolicyInit } = await import("./policy.js");
+    setExit(await runPolicyInit(targets, opts, io));
+  });
+  withObserveFlags(
+    policy
+      .command("diff")
+      .description(
+        "list every difference between the publishers a policy pins and those observed now (--write: update the pins)",
+      )
+      .argument("<POLICY>", "policy file (YAML or JSON)")
+      .argument(
+        "[TARGET...]",
+        "distribution files, NAME==VERSION, NAME, pypi:FILENAME or a file URL",
+      )
+      .option(
+        "-r, --requirement <FILE>",
+        "observe every requirement of a requirements file",
+        collect,
+      )
+      .option(
+        "--lock <FILE>",
+        "observe every file of a pylock.toml or uv.lock (its attestation-identities are compared too)",
+        collect,
+      )
+      .option("--write", "update the policy's pins in place (comments kept; atomic)"),
+  )
     .addOption(
       new Option("--format <FORMAT>", "output format").choices(["human", "json"]).default("human"),
     )
