@@ -30,6 +30,7 @@ import {
   checkBodyVerifier,
   checkProofConsistency,
   normalizeSpki,
+  signedLogFields,
   type BodyVerifier,
 } from "../sigstore/tlog-entry.js";
 import type { LoadedTrustRoot } from "../sigstore/trust-root.js";
@@ -344,17 +345,9 @@ function summarize(
   tle: TransparencyLogEntry,
   checkpointOrigin: string | undefined,
 ): BundleLogEntry {
-  const hasSet = tle.inclusionPromise !== undefined;
   return {
     kind: `${tle.kindVersion.kind} ${tle.kindVersion.version}`,
-    logIndex: hasSet
-      ? tle.logIndex.toString()
-      : (tle.inclusionProof?.logIndex.toString() ?? tle.logIndex.toString()),
-    logId: Buffer.from(tle.logId.keyId).toString("hex"),
-    integratedTime:
-      hasSet && tle.integratedTime && tle.integratedTime > 0n
-        ? new Date(Number(tle.integratedTime) * 1000)
-        : undefined,
+    ...signedLogFields(tle),
     checkpointOrigin,
   };
 }

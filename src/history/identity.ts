@@ -22,7 +22,7 @@ import {
   GITLAB_ISSUER,
   GOOGLE_ISSUER,
 } from "../identity/publisher.js";
-import { workflowPathOf } from "../policy/publisher.js";
+import { workflowPathOf } from "../identity/expectations.js";
 import type { CheckId, TargetReport } from "../verify/types.js";
 import type { HistoryFileStatus, IdentityField, ReleaseIdentity } from "./types.js";
 

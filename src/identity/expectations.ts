@@ -19,7 +19,12 @@
  * - identity: one SAN value (URI, e-mail, .7 username) equal to it, the exact
  *   equivalent of an escaped ^…$ SAN policy (C8).
  */
-import { primaryIdentity, sanValues, type DecodedCertificate } from "./certificate.js";
+import {
+  primaryIdentity,
+  sanValues,
+  type DecodedCertificate,
+  type FulcioClaims,
+} from "./certificate.js";
 import { GITHUB_BASE, GITHUB_ISSUER, GITLAB_BASE, GITLAB_ISSUER, quote } from "./publisher.js";
 
 export interface Expectations {
@@ -89,8 +94,13 @@ function checkRepository(expected: string, cert: DecodedCertificate): Expectatio
  * digest (.13) or ref (.14) it ends with (else the last "@").
  */
 export function workflowPath(cert: DecodedCertificate, platform: Platform): string | undefined {
+  return workflowPathOf(cert.claims, platform);
+}
+
+/** {@link workflowPath} from decoded claims (policy, history and SLSA checks hold only claims). */
+export function workflowPathOf(claims: FulcioClaims, platform: Platform): string | undefined {
   const { buildConfigUri, sourceRepositoryUri, sourceRepositoryDigest, sourceRepositoryRef } =
-    cert.claims;
+    claims;
   if (buildConfigUri === undefined || sourceRepositoryUri === undefined) return undefined;
   const prefix = sourceRepositoryUri + (platform === "gitlab" ? "//" : "/");
   if (!buildConfigUri.startsWith(prefix)) return undefined;

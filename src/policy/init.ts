@@ -22,7 +22,7 @@ import {
 import { levelNumber } from "../slsa/types.js";
 import type { TargetReport } from "../verify/types.js";
 import { packageOf } from "./apply.js";
-import { workflowPathOf } from "./publisher.js";
+import { workflowPathOf } from "../identity/expectations.js";
 import type {
   GitHubPolicyPublisher,
   GitLabPolicyPublisher,

@@ -21,6 +21,7 @@ import {
   GOOGLE_ISSUER,
   quote,
 } from "../identity/publisher.js";
+import { workflowPathOf } from "../identity/expectations.js";
 import { globMatch } from "./glob.js";
 import type {
   GitHubPolicyPublisher,
@@ -79,26 +80,6 @@ const PLATFORMS = {
   github: { issuer: GITHUB_ISSUER, base: GITHUB_BASE, separator: "/", name: "GitHub Actions" },
   gitlab: { issuer: GITLAB_ISSUER, base: GITLAB_BASE, separator: "//", name: "GitLab" },
 } as const;
-
-/** The workflow path inside .18: after .12 and "/" (GitHub) or "//" (GitLab), before "@ref". */
-export function workflowPathOf(
-  claims: FulcioClaims,
-  platform: "github" | "gitlab",
-): string | undefined {
-  const { buildConfigUri, sourceRepositoryUri, sourceRepositoryDigest, sourceRepositoryRef } =
-    claims;
-  if (buildConfigUri === undefined || sourceRepositoryUri === undefined) return undefined;
-  const prefix = sourceRepositoryUri + PLATFORMS[platform].separator;
-  if (!buildConfigUri.startsWith(prefix)) return undefined;
-  const rest = buildConfigUri.slice(prefix.length);
-  for (const s of [sourceRepositoryRef, sourceRepositoryDigest]) {
-    if (s !== undefined && s !== "" && rest.endsWith(`@${s}`) && rest.length > s.length + 1) {
-      return rest.slice(0, rest.length - s.length - 1);
-    }
-  }
-  const at = rest.lastIndexOf("@");
-  return at > 0 ? rest.slice(0, at) : undefined;
-}
 
 function matchRepositoryPublisher(
   p: GitHubPolicyPublisher | GitLabPolicyPublisher,

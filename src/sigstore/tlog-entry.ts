@@ -330,3 +330,26 @@ export function normalizeSpki(der: Uint8Array): Buffer | undefined {
     return undefined;
   }
 }
+
+/**
+ * The log fields a report may state: only what is signed. The top-level
+ * logIndex and integratedTime are covered by a SET (Rekor v1); without one,
+ * the index comes from the inclusion proof and there is no integrated time.
+ */
+export function signedLogFields(tle: TransparencyLogEntry): {
+  logIndex: string;
+  logId: string;
+  integratedTime: Date | undefined;
+} {
+  const hasSet = tle.inclusionPromise !== undefined;
+  return {
+    logIndex: hasSet
+      ? tle.logIndex.toString()
+      : (tle.inclusionProof?.logIndex.toString() ?? tle.logIndex.toString()),
+    logId: Buffer.from(tle.logId.keyId).toString("hex"),
+    integratedTime:
+      hasSet && tle.integratedTime && tle.integratedTime > 0n
+        ? new Date(Number(tle.integratedTime) * 1000)
+        : undefined,
+  };
+}

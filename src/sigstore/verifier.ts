@@ -19,6 +19,7 @@ import {
   checkBodyCertificate,
   checkProofConsistency,
   entryKind,
+  signedLogFields,
   type EntryKind,
 } from "./tlog-entry.js";
 
@@ -77,22 +78,7 @@ export class AttestationCryptoVerifier {
     }
 
     let checkpointOrigin: string | undefined;
-    // Report only what is signed: the top-level logIndex and integratedTime
-    // are covered by the SET (Rekor v1); without one, the index comes from
-    // the inclusion proof and there is no integrated time.
-    const hasSet = tle.inclusionPromise !== undefined;
-    const entry = (): LogEntrySummary => ({
-      kind,
-      logIndex: hasSet
-        ? tle.logIndex.toString()
-        : (tle.inclusionProof?.logIndex.toString() ?? tle.logIndex.toString()),
-      logId: Buffer.from(tle.logId.keyId).toString("hex"),
-      integratedTime:
-        hasSet && tle.integratedTime && tle.integratedTime > 0n
-          ? new Date(Number(tle.integratedTime) * 1000)
-          : undefined,
-      checkpointOrigin,
-    });
+    const entry = (): LogEntrySummary => ({ kind, ...signedLogFields(tle), checkpointOrigin });
 
     let verifiedTimes: VerifiedTime[] = [];
     let leaf: X509Certificate | undefined;

@@ -27,7 +27,7 @@ import type { FulcioClaims } from "../identity/certificate.js";
 import { PREDICATE_SLSA_PROVENANCE_V1 } from "../pep740/models.js";
 import { parseDistributionFilename } from "../pypi/filename.js";
 import { globMatch } from "../policy/glob.js";
-import { workflowPathOf } from "../policy/publisher.js";
+import { workflowPathOf } from "../identity/expectations.js";
 import type { AttestationReport, TargetReport } from "../verify/types.js";
 import {
   GITHUB_WORKFLOW_BUILD_TYPES,

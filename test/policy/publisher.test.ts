@@ -10,9 +10,9 @@ import { parseAttestation, parseProvenance } from "../../src/pep740/load.js";
 import {
   describePolicyPublisher,
   matchPolicyPublisher,
-  workflowPathOf,
   type CertificateView,
 } from "../../src/policy/publisher.js";
+import { workflowPathOf } from "../../src/identity/expectations.js";
 import type { PolicyPublisher } from "../../src/policy/schema.js";
 import { casePath, readCaseFile } from "../support/corpus.js";
 import {
