@@ -9,23 +9,21 @@
  * that is malformed input or a failed verdict. C4 (key usage) is reported by
  * {@link checkLeafUsage}, not thrown.
  *
- * The certificate is split into extensions by @sigstore/core's DER parser;
- * SAN, key usage, extended key usage and basic constraints are decoded with
- * @peculiar/x509's extension classes; the Fulcio values and the SAN otherName
- * (.7 username), which @peculiar/x509 does not render, with asn1js.
+ * The certificate is parsed once by @sigstore/core's DER parser (the one the
+ * Sigstore verifier trusts); SAN, key usage, extended key usage and basic
+ * constraints are decoded exactly from that tree (./extensions.ts), the
+ * Fulcio values by OID (.1-.6 raw UTF-8, .8 and later DER UTF8String).
  */
-import "reflect-metadata"; // must come before @peculiar/x509
-import {
-  BasicConstraintsExtension,
-  ExtendedKeyUsageExtension,
-  KeyUsageFlags,
-  KeyUsagesExtension,
-  SubjectAlternativeNameExtension,
-} from "@peculiar/x509";
 import { X509Certificate as CoreX509Certificate } from "@sigstore/core";
 import { X509Certificate as NodeX509Certificate } from "node:crypto";
-import * as asn1js from "asn1js";
-import { describeOid, fulcioOid, fulcioOidInfo, isUnderFulcioArc } from "./oids.js";
+import {
+  decodeBasicConstraintsCA,
+  decodeExtendedKeyUsage,
+  decodeKeyUsageDigitalSignature,
+  decodeSubjectAltName,
+  type GeneralNames,
+} from "./extensions.js";
+import { describeOid, fulcioOidInfo, isUnderFulcioArc } from "./oids.js";
 
 export interface FulcioClaims {
   /** .8 if present, else .1. */
@@ -55,17 +53,11 @@ export interface FulcioClaims {
   tokenSubject?: string;
 }
 
-export interface SubjectAlternativeNames {
-  uris: string[];
-  emails: string[];
-  /** otherName values of type 1.3.6.1.4.1.57264.1.7 (Fulcio username); other otherName types are ignored. */
-  otherNames: string[];
-  dns: string[];
-}
+export type SubjectAlternativeNames = GeneralNames;
 
 export interface DecodedCertificate {
   der: Uint8Array;
-  /** Hex, as @peculiar/x509 renders it. */
+  /** Lowercase hex. */
   serialNumber: string;
   /** Issuer and subject distinguished names (RFC 4514 text); not the OIDC issuer. */
   issuer: string;
@@ -97,7 +89,6 @@ export const OID_KEY_USAGE = "2.5.29.15";
 export const OID_EXTENDED_KEY_USAGE = "2.5.29.37";
 export const OID_BASIC_CONSTRAINTS = "2.5.29.19";
 export const OID_EKU_CODE_SIGNING = "1.3.6.1.5.5.7.3.3";
-const OID_FULCIO_USERNAME = fulcioOid(7);
 
 const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
@@ -114,16 +105,6 @@ function hex(bytes: Uint8Array): string {
 }
 
 type Decoded = { ok: true; value: string } | { ok: false; reason: string };
-
-/** Whether a block is a primitive universal UTF8String (tag 12); asn1js subclasses such as DATE are not. */
-function isUtf8StringBlock(block: asn1js.AsnType): block is asn1js.Utf8String {
-  return (
-    block instanceof asn1js.Utf8String &&
-    block.idBlock.tagClass === 1 &&
-    block.idBlock.tagNumber === 12 &&
-    !block.idBlock.isConstructed
-  );
-}
 
 /**
  * A whole buffer that is exactly one DER UTF8String holding valid UTF-8:
@@ -207,60 +188,8 @@ function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-function addName(san: SubjectAlternativeNames, type: string, value: string): void {
-  if (type === "url") san.uris.push(value);
-  else if (type === "email") san.emails.push(value);
-  else if (type === "dns") san.dns.push(value);
-  // ip, dn, registeredID, guid and upn are not Fulcio identities: ignored.
-}
-
-/** otherName ::= [0] IMPLICIT SEQUENCE { type-id OID, value [0] EXPLICIT ANY } */
-function readOtherName(block: asn1js.AsnType, san: SubjectAlternativeNames): void {
-  const fields = block instanceof asn1js.Constructed ? block.valueBlock.value : [];
-  const [typeId, wrapped] = fields;
-  if (
-    fields.length !== 2 ||
-    !(typeId instanceof asn1js.ObjectIdentifier) ||
-    !(wrapped instanceof asn1js.Constructed) ||
-    wrapped.idBlock.tagClass !== 3 ||
-    wrapped.idBlock.tagNumber !== 0 ||
-    wrapped.valueBlock.value.length !== 1
-  ) {
-    fail("subject alternative name has a malformed otherName", OID_SUBJECT_ALT_NAME);
-  }
-  if (typeId.getValue() !== OID_FULCIO_USERNAME) return;
-  const inner = wrapped.valueBlock.value[0];
-  const value =
-    inner && isUtf8StringBlock(inner) ? decodeUtf8(inner.valueBlock.valueHexView) : undefined;
-  if (value === undefined) {
-    fail(`otherName ${describeOid(OID_FULCIO_USERNAME)} is not a UTF8String`, OID_SUBJECT_ALT_NAME);
-  }
-  san.otherNames.push(value);
-}
-
-/**
- * URIs, e-mails and DNS names come from SubjectAlternativeNameExtension.
- * @peculiar/x509 silently drops otherNames it cannot render, so the .7
- * username is read from the same extnValue with asn1js.
- */
-function decodeSan(ext: SubjectAlternativeNameExtension): SubjectAlternativeNames {
-  const san: SubjectAlternativeNames = { uris: [], emails: [], otherNames: [], dns: [] };
-  for (const name of ext.names.items) addName(san, name.type, name.value);
-  const value = new Uint8Array(ext.value);
-  const parsed = asn1js.fromBER(value);
-  if (parsed.offset !== value.byteLength || !(parsed.result instanceof asn1js.Sequence)) {
-    fail("subject alternative name is not a DER SEQUENCE", OID_SUBJECT_ALT_NAME);
-  }
-  for (const block of parsed.result.valueBlock.value) {
-    if (block.idBlock.tagClass === 3 && block.idBlock.tagNumber === 0) readOtherName(block, san);
-  }
-  return san;
-}
-
 interface RawExtension {
   oid: string;
-  /** DER of the whole Extension SEQUENCE (what @peculiar/x509's classes take). */
-  der: Buffer;
   /** The extnValue OCTET STRING contents. */
   value: Buffer;
 }
@@ -268,9 +197,7 @@ interface RawExtension {
 /**
  * Parse the certificate once with @sigstore/core's DER parser (the same one
  * the Sigstore verifier trusts; it rejects trailing data), and read the
- * display fields natively. @peculiar/x509's full X509Certificate parse is
- * avoided: it re-parses every extension through its schema engine and costs
- * milliseconds per certificate, which matters when verifying thousands.
+ * display fields natively.
  */
 function parseX509(
   bytes: Uint8Array,
@@ -302,14 +229,21 @@ function parseX509(
       extendedKeyUsages: [],
       isCA: false,
     };
+    // Extension ::= SEQUENCE { extnID OID, critical BOOLEAN DEFAULT FALSE, extnValue OCTET STRING }
     const extensions = core.extensions.map((ext): RawExtension => {
+      const [id, middle] = ext.subs;
       const last = ext.subs[ext.subs.length - 1];
-      if (ext.subs.length < 2 || ext.subs.length > 3 || !last) {
+      if (
+        ext.subs.length < 2 ||
+        ext.subs.length > 3 ||
+        !id?.tag.isOID() ||
+        !last?.tag.isOctetString() ||
+        last.tag.constructed ||
+        (ext.subs.length === 3 && !middle?.tag.isBoolean())
+      ) {
         throw new Error("malformed extension");
       }
-      // The Extension SEQUENCE exactly as received: tag, length, content bytes.
-      const der = Buffer.concat([Buffer.from([0x30]), derLength(ext.value.length), ext.value]);
-      return { oid: ext.subs[0]!.toOID(), der, value: last.value };
+      return { oid: id.toOID(), value: last.value };
     });
     return { decoded, extensions };
   } catch (err) {
@@ -317,17 +251,9 @@ function parseX509(
   }
 }
 
-/** A DER definite length. */
-function derLength(n: number): Buffer {
-  if (n < 0x80) return Buffer.from([n]);
-  const bytes: number[] = [];
-  for (let v = n; v > 0; v = Math.floor(v / 256)) bytes.unshift(v & 0xff);
-  return Buffer.from([0x80 | bytes.length, ...bytes]);
-}
-
-function withExtension<T>(ext: RawExtension, decode: (der: Buffer) => T): T {
+function withExtension<T>(ext: RawExtension, decode: (value: Uint8Array) => T): T {
   try {
-    return decode(ext.der);
+    return decode(ext.value);
   } catch (err) {
     return fail(`extension ${describeOid(ext.oid)} cannot be decoded: ${errorText(err)}`, ext.oid);
   }
@@ -352,16 +278,13 @@ export function decodeCertificate(
       fail(`extension ${describeOid(ext.oid)} appears more than once`, ext.oid);
     seen.add(ext.oid);
     if (ext.oid === OID_SUBJECT_ALT_NAME) {
-      decoded.san = decodeSan(withExtension(ext, (d) => new SubjectAlternativeNameExtension(d)));
+      decoded.san = withExtension(ext, decodeSubjectAltName);
     } else if (ext.oid === OID_KEY_USAGE) {
-      const usages = withExtension(ext, (d) => new KeyUsagesExtension(d).usages);
-      decoded.keyUsageDigitalSignature = (usages & KeyUsageFlags.digitalSignature) !== 0;
+      decoded.keyUsageDigitalSignature = withExtension(ext, decodeKeyUsageDigitalSignature);
     } else if (ext.oid === OID_EXTENDED_KEY_USAGE) {
-      const usages = withExtension(ext, (d) => new ExtendedKeyUsageExtension(d).usages);
-      for (const usage of usages)
-        if (typeof usage === "string") decoded.extendedKeyUsages.push(usage);
+      decoded.extendedKeyUsages = withExtension(ext, decodeExtendedKeyUsage);
     } else if (ext.oid === OID_BASIC_CONSTRAINTS) {
-      decoded.isCA = withExtension(ext, (d) => new BasicConstraintsExtension(d).ca);
+      decoded.isCA = withExtension(ext, decodeBasicConstraintsCA);
     } else if (isUnderFulcioArc(ext.oid)) {
       const value = decodeFulcioExtension(ext.oid, new Uint8Array(ext.value));
       decoded.fulcioExtensions[ext.oid] = value;
