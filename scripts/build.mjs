@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
  * Build: bundle the CLI into one ESM file (fast start-up: one file to load,
- * compiled once by Node's compile cache) and the library entry point.
+ * compiled once by Node's compile cache), and likewise the library entry
+ * point and the verification worker.
  * Type declarations come from `tsc -p tsconfig.build.json`.
  */
 import { build } from "esbuild";
@@ -38,11 +39,42 @@ const englishOnlyZodLocales = {
   },
 };
 
+/**
+ * Node built-ins are loaded with require(), not `import`. An ES import of a
+ * built-in builds its whole namespace, which runs every lazy getter: `import
+ * "node:fs"` alone loads fs/promises, readline and the stream stack, and
+ * `node:process` or `node:util` about as much (30-40 internal modules each,
+ * ~15 ms of start-up here). require() returns the object and leaves those
+ * getters alone until something actually uses them.
+ */
+const LAZY_BUILTINS = new Set(["node:child_process"]);
+
+const builtinsByRequire = {
+  name: "builtins-by-require",
+  setup(b) {
+    b.onResolve({ filter: /^node:/ }, (args) =>
+      args.namespace === "pyprov-builtin"
+        ? { path: args.path, external: true }
+        : { path: args.path, namespace: "pyprov-builtin" },
+    );
+    b.onLoad({ filter: /.*/, namespace: "pyprov-builtin" }, (args) => ({
+      contents: LAZY_BUILTINS.has(args.path)
+        ? // Loaded on first use: commander requires child_process (28 internal
+          // modules: net, dgram, streams) only to spawn executable subcommands,
+          // which pyprov does not have.
+          `let m; const load = () => (m ??= require(${JSON.stringify(args.path)}));
+           module.exports = new Proxy({}, { get: (_, k) => load()[k], has: (_, k) => k in load() });`
+        : `module.exports = require(${JSON.stringify(args.path)});`,
+      loader: "js",
+    }));
+  },
+};
+
 const common = {
   minify: process.env.PYPROV_NO_MINIFY !== "1",
   // Prefer packages' ES module builds: they let esbuild drop what is unused.
   mainFields: ["module", "main"],
-  plugins: [englishOnlyZodLocales],
+  plugins: [englishOnlyZodLocales, builtinsByRequire],
   bundle: true,
   platform: "node",
   format: "esm",
@@ -56,20 +88,18 @@ const common = {
   },
 };
 
-// Code splitting: each command's code (and the index client, lockfile
-// parsers, ...) is a chunk loaded on first use, so `verify` on a local file
-// never parses the network or TOML code.
-await build({
-  ...common,
-  entryPoints: {
-    cli: "src/cli/entry.ts",
-    index: "src/index.ts",
-    "verify-worker": "src/verify/worker-entry.ts",
-  },
-  outdir: "dist",
-  splitting: true,
-  chunkNames: "chunks/[name]-[hash]",
-});
+// One file per entry point, no shared chunks: the ESM loader's per-file cost
+// (resolve, read, compile-cache lookup, link) is ~1 ms here, and `verify`
+// reached 33 chunk files. Modules the code imports dynamically (each command,
+// the index client, lockfile parsers, report formats) stay lazy inside the
+// file: esbuild wraps them so their top level runs only on first import.
+for (const [name, entry] of Object.entries({
+  cli: "src/cli/entry.ts",
+  index: "src/index.ts",
+  "verify-worker": "src/verify/worker-entry.ts",
+})) {
+  await build({ ...common, entryPoints: { [name]: entry }, outdir: "dist" });
+}
 
 if (!process.argv.includes("--no-types")) {
   execFileSync(

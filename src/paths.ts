@@ -2,7 +2,7 @@
  * Paths to files that ship with pyprov: found from this module's location by
  * walking up to the package root (the directory holding pyprov's
  * package.json), so the same code works from src/ (tests), from the bundled
- * dist/ and from a code-split chunk under dist/chunks/.
+ * dist/.
  */
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
