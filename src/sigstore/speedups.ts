@@ -83,6 +83,30 @@ export function registerTrustedCertificates(certs: Iterable<X509Certificate>): v
   for (const c of certs) trustedCertificates.add(c);
 }
 
+function deepFreeze(node: Node): void {
+  if (Object.isFrozen(node)) return;
+  for (const sub of node.subs) deepFreeze(sub);
+  Object.freeze(node.subs);
+  Object.freeze(node.tag);
+  Object.freeze(node);
+}
+
+/** Certificates made by clone(): the only ones @sigstore/verify edits. */
+const clones = new WeakSet<X509Certificate>();
+const certificateDers = new WeakMap<X509Certificate, Buffer>();
+
+/** A certificate's DER, encoded once (its tree frozen from then on); clones are encoded each time. */
+export function certificateDer(cert: X509Certificate): Buffer {
+  if (clones.has(cert)) return cert.root.toDER();
+  let der = certificateDers.get(cert);
+  if (der === undefined) {
+    deepFreeze(cert.root);
+    der = cert.root.toDER();
+    certificateDers.set(cert, der);
+  }
+  return der;
+}
+
 export function installSigstoreSpeedups(): void {
   const asn1 = ASN1Obj.prototype as ASN1Obj & { [INSTALLED]?: true };
   if (asn1[INSTALLED]) return;
@@ -109,6 +133,15 @@ export function installSigstoreSpeedups(): void {
     }
     byIssuer.set(key, ok);
     return ok;
+  };
+
+  cert.equals = function equals(this: X509Certificate, other: X509Certificate): boolean {
+    return certificateDer(this).equals(certificateDer(other));
+  };
+  cert.clone = function clone(this: X509Certificate): X509Certificate {
+    const copy = X509Certificate.parse(Buffer.from(certificateDer(this)));
+    clones.add(copy);
+    return copy;
   };
 
   Object.defineProperty(asn1, INSTALLED, { value: true });

@@ -154,6 +154,35 @@ describe("installSigstoreSpeedups", () => {
     expect(otherInt!.verify(otherRoot)).toBe(false); // unregistered: checked every time
   });
 
+  it("equals and clone answer as the library's own implementations do", () => {
+    const a = certs.map((der) => X509Certificate.parse(Buffer.from(der)));
+    const b = certs.map((der) => X509Certificate.parse(Buffer.from(der)));
+    for (let i = 0; i < a.length; i++) {
+      for (let j = 0; j < b.length; j++) {
+        const expected = originalToDER.call(a[i]!.root).equals(originalToDER.call(b[j]!.root));
+        expect(a[i]!.equals(b[j]!), `${i} vs ${j}`).toBe(expected);
+      }
+      const copy = a[i]!.clone();
+      expect(copy).not.toBe(a[i]);
+      expect(originalToDER.call(copy.root).equals(certs[i]!)).toBe(true);
+    }
+    // Real certificates differ from each other: the comparison above was not trivially true.
+    expect(a[0]!.equals(a.at(-1)!)).toBe(false);
+  });
+
+  it("a clone stays editable and is re-encoded as edited; the original is frozen, not stale", () => {
+    const leaf = X509Certificate.parse(Buffer.from(certs.at(-1)!));
+    const copy = leaf.clone(); // encodes (and freezes) the original
+    const n = copy.extensions.length;
+    copy.extensions.splice(n - 1, 1); // what verifySCTs does to its clone
+    expect(copy.tbsCertificate.toDER().length).toBeLessThan(leaf.tbsCertificate.toDER().length);
+    expect(copy.equals(leaf)).toBe(false);
+    expect(leaf.equals(X509Certificate.parse(Buffer.from(certs.at(-1)!)))).toBe(true);
+    // Editing the memoised original itself is refused instead of leaving stale bytes behind.
+    expect(() => leaf.extensions.splice(0, 1)).toThrow(TypeError);
+    expect(leaf.root.toDER().equals(certs.at(-1)!)).toBe(true);
+  });
+
   it("installs once", () => {
     const before = ASN1Obj.prototype.toDER;
     installSigstoreSpeedups();
