@@ -6,9 +6,9 @@
  * mirrors, and against repositories that serve bad data. A failed update
  * must leave the cache byte for byte as it was.
  */
-import { createHash, generateKeyPairSync, sign, type KeyObject } from "node:crypto";
+import { createHash } from "node:crypto";
 import { existsSync, readFileSync, readdirSync } from "node:fs";
-import { createServer, type Server } from "node:http";
+import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -16,90 +16,14 @@ import { spawn } from "node:child_process";
 import { BIN, runCli, spawnCli, type CliResult } from "../support/cli.js";
 import { BUNDLED_ROOT_DATE as bundledDate, daysAfterBundled } from "../support/bundled-root.js";
 import { trustedRootPath } from "../support/corpus.js";
-import { canonicalJson } from "../support/sigstore/index.js";
+import { TufRepo } from "../support/tuf-repo.js";
 import { Workspace } from "../support/synthetic.js";
 import { corpusBundleCases } from "../bundle/helpers.js";
 
 const ws = new Workspace();
-const EXPIRES = "2099-01-01T00:00:00Z";
 
-/** A one-key TUF repository (all four roles) publishing trusted_root.json. */
-class TufRepo {
-  private readonly key: { privateKey: KeyObject; publicKey: KeyObject } =
-    generateKeyPairSync("ed25519");
-  readonly keyid: string;
-  readonly files = new Map<string, Buffer>();
-  private server: Server | undefined;
-  url = "";
-
-  constructor(target: Buffer) {
-    const raw = this.key.publicKey.export({ format: "der", type: "spki" }).subarray(-32);
-    const keyJson = {
-      keytype: "ed25519",
-      scheme: "ed25519",
-      keyval: { public: raw.toString("hex") },
-    };
-    this.keyid = createHash("sha256").update(canonicalJson(keyJson)).digest("hex");
-    const role = { keyids: [this.keyid], threshold: 1 };
-    this.put("1.root.json", {
-      _type: "root",
-      spec_version: "1.0.31",
-      version: 1,
-      expires: EXPIRES,
-      keys: { [this.keyid]: keyJson },
-      roles: { root: role, snapshot: role, targets: role, timestamp: role },
-      consistent_snapshot: false,
-    });
-    this.publish(target);
-  }
-
-  /** (Re)publish the target with fresh targets/snapshot/timestamp metadata. */
-  publish(target: Buffer, hashOf = target, version = 1): void {
-    this.files.set("targets/trusted_root.json", target);
-    const hash = createHash("sha256").update(hashOf).digest("hex");
-    const common = { spec_version: "1.0.31", version, expires: EXPIRES };
-    this.put("targets.json", {
-      _type: "targets",
-      ...common,
-      targets: { "trusted_root.json": { length: hashOf.length, hashes: { sha256: hash } } },
-    });
-    this.put("snapshot.json", {
-      _type: "snapshot",
-      ...common,
-      meta: { "targets.json": { version } },
-    });
-    this.put("timestamp.json", {
-      _type: "timestamp",
-      ...common,
-      meta: { "snapshot.json": { version } },
-    });
-  }
-
-  private put(name: string, signed: Record<string, unknown>): void {
-    const sig = sign(null, Buffer.from(canonicalJson(signed)), this.key.privateKey).toString("hex");
-    this.files.set(
-      name,
-      Buffer.from(JSON.stringify({ signed, signatures: [{ keyid: this.keyid, sig }] })),
-    );
-  }
-
-  rootFile(): string {
-    return ws.file("tuf-root.json", this.files.get("1.root.json")!);
-  }
-
-  async start(): Promise<void> {
-    this.server = createServer((req, res) => {
-      const body = this.files.get((req.url ?? "/").replace(/^\/+/, ""));
-      res.writeHead(body ? 200 : 404).end(body ?? "not found");
-    });
-    await new Promise<void>((resolve) => this.server!.listen(0, "127.0.0.1", resolve));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
-  }
-
-  async stop(): Promise<void> {
-    await new Promise<void>((resolve) => this.server?.close(() => resolve()));
-  }
-}
+/** The TUF repository's root metadata, as a file for --tuf-root. */
+const rootFile = (repo: TufRepo): string => ws.file("tuf-root.json", repo.root());
 
 const staging = readFileSync(trustedRootPath("staging"));
 const production = readFileSync(trustedRootPath("production"));
@@ -220,7 +144,7 @@ describe("trust-root update", () => {
       "--mirror",
       stagingRepo.url,
       "--tuf-root",
-      stagingRepo.rootFile(),
+      rootFile(stagingRepo),
     ];
     const r = await runCli(args, env);
     expect(r.stderr).toBe("");
@@ -294,7 +218,7 @@ describe("trust-root update", () => {
         "--mirror",
         productionRepo.url,
         "--tuf-root",
-        productionRepo.rootFile(),
+        rootFile(productionRepo),
       ],
       env,
     );
@@ -324,7 +248,7 @@ describe("trust-root update", () => {
     try {
       expectError(
         await runCli(
-          ["trust-root", "update", "--mirror", evil.url, "--tuf-root", evil.rootFile()],
+          ["trust-root", "update", "--mirror", evil.url, "--tuf-root", rootFile(evil)],
           env,
         ),
         /TUF verification of http:\/\/127\.0\.0\.1:\d+ failed/,
@@ -339,7 +263,7 @@ describe("trust-root update", () => {
       evil.publish(noStart, noStart, 2);
       expectError(
         await runCli(
-          ["trust-root", "update", "--mirror", evil.url, "--tuf-root", evil.rootFile()],
+          ["trust-root", "update", "--mirror", evil.url, "--tuf-root", rootFile(evil)],
           env,
         ),
         /trusted root rejected: tlogs entry .* has no validFor\.start/,
@@ -384,7 +308,7 @@ describe("the built binary", () => {
         "--mirror",
         productionRepo.url,
         "--tuf-root",
-        productionRepo.rootFile(),
+        rootFile(productionRepo),
       ],
       env,
     );
