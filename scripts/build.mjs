@@ -8,36 +8,10 @@
 import { build } from "esbuild";
 import { execFileSync } from "node:child_process";
 import { rmSync } from "node:fs";
-import { dirname, resolve } from "node:path";
 import { createRequire } from "node:module";
 
 const require = createRequire(import.meta.url);
 rmSync(new URL("../dist", import.meta.url), { recursive: true, force: true });
-
-/**
- * zod re-exports every message locale (`z.locales`); pyprov uses only the
- * default English messages. Replacing the locale barrel with English alone
- * removes ~150 KB of code that every start-up would otherwise parse.
- */
-const englishOnlyZodLocales = {
-  name: "zod-english-only",
-  setup(b) {
-    b.onResolve({ filter: /\/locales\/index\.js$/ }, (args) =>
-      args.importer.includes(`${"/"}zod${"/"}`)
-        ? {
-            path: "zod-locales-en",
-            namespace: "pyprov-stub",
-            pluginData: resolve(args.resolveDir, dirname(args.path)),
-          }
-        : undefined,
-    );
-    b.onLoad({ filter: /.*/, namespace: "pyprov-stub" }, (args) => ({
-      contents: 'export { default as en } from "./en.js";',
-      resolveDir: args.pluginData,
-      loader: "js",
-    }));
-  },
-};
 
 /**
  * Node built-ins are loaded with require(), not `import`. An ES import of a
@@ -74,7 +48,7 @@ const common = {
   minify: process.env.PYPROV_NO_MINIFY !== "1",
   // Prefer packages' ES module builds: they let esbuild drop what is unused.
   mainFields: ["module", "main"],
-  plugins: [englishOnlyZodLocales, builtinsByRequire],
+  plugins: [builtinsByRequire],
   bundle: true,
   platform: "node",
   format: "esm",

@@ -20,7 +20,7 @@ import {
   type Bundle,
 } from "@sigstore/bundle";
 import { toSignedEntity } from "@sigstore/verify";
-import { z } from "zod";
+import * as z from "zod/mini";
 import { PyprovError } from "../errors.js";
 import { decodeBase64Strict, type TransparencyLogEntry } from "../pep740/models.js";
 import { parseJsonBytes, readInputFile } from "../util/read-input.js";
@@ -56,26 +56,31 @@ export interface LoadedBundle {
   notes: string[];
 }
 
-const b64 = z.string().refine((s) => decodeBase64Strict(s) !== undefined, "not valid base64");
+const b64 = z
+  .string()
+  .check(z.refine((s) => decodeBase64Strict(s) !== undefined, "not valid base64"));
 const uint64 = z.union([
-  z.string().regex(/^(0|[1-9][0-9]{0,19})$/, "must be a non-negative decimal integer"),
-  z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
+  z.string().check(z.regex(/^(0|[1-9][0-9]{0,19})$/, "must be a non-negative decimal integer")),
+  z.number().check(z.int(), z.nonnegative(), z.lte(Number.MAX_SAFE_INTEGER)),
 ]);
 const TlogEntryShape = z.looseObject({
   logIndex: uint64,
   logId: z.looseObject({ keyId: b64 }),
-  kindVersion: z.looseObject({ kind: z.string().min(1), version: z.string().min(1) }),
-  integratedTime: uint64.optional(),
-  inclusionPromise: z.looseObject({ signedEntryTimestamp: b64 }).optional(),
-  inclusionProof: z
-    .looseObject({
+  kindVersion: z.looseObject({
+    kind: z.string().check(z.minLength(1)),
+    version: z.string().check(z.minLength(1)),
+  }),
+  integratedTime: z.optional(uint64),
+  inclusionPromise: z.optional(z.looseObject({ signedEntryTimestamp: b64 })),
+  inclusionProof: z.optional(
+    z.looseObject({
       logIndex: uint64,
       rootHash: b64,
       treeSize: uint64,
-      hashes: z.array(b64).max(64),
-      checkpoint: z.looseObject({ envelope: z.string().min(1) }).optional(),
-    })
-    .optional(),
+      hashes: z.array(b64).check(z.maxLength(64)),
+      checkpoint: z.optional(z.looseObject({ envelope: z.string().check(z.minLength(1)) })),
+    }),
+  ),
   canonicalizedBody: b64,
 });
 const HASH_ALGORITHMS = [
@@ -89,39 +94,39 @@ const HASH_ALGORITHMS = [
 const BundleShape = z.looseObject({
   mediaType: z.string(),
   verificationMaterial: z.looseObject({
-    certificate: z.looseObject({ rawBytes: b64 }).optional(),
-    x509CertificateChain: z
-      .looseObject({
+    certificate: z.optional(z.looseObject({ rawBytes: b64 })),
+    x509CertificateChain: z.optional(
+      z.looseObject({
         certificates: z
           .array(z.looseObject({ rawBytes: b64 }))
-          .min(1)
-          .max(MAX_CHAIN_CERTIFICATES),
-      })
-      .optional(),
-    publicKey: z.looseObject({ hint: z.string().max(1024).optional() }).optional(),
-    tlogEntries: z.array(TlogEntryShape).max(MAX_TLOG_ENTRIES).optional(),
-    timestampVerificationData: z
-      .looseObject({
-        rfc3161Timestamps: z
-          .array(z.looseObject({ signedTimestamp: b64 }))
-          .max(MAX_TIMESTAMPS)
-          .optional(),
-      })
-      .optional(),
+          .check(z.minLength(1), z.maxLength(MAX_CHAIN_CERTIFICATES)),
+      }),
+    ),
+    publicKey: z.optional(z.looseObject({ hint: z.optional(z.string().check(z.maxLength(1024))) })),
+    tlogEntries: z.optional(z.array(TlogEntryShape).check(z.maxLength(MAX_TLOG_ENTRIES))),
+    timestampVerificationData: z.optional(
+      z.looseObject({
+        rfc3161Timestamps: z.optional(
+          z.array(z.looseObject({ signedTimestamp: b64 })).check(z.maxLength(MAX_TIMESTAMPS)),
+        ),
+      }),
+    ),
   }),
-  messageSignature: z
-    .looseObject({
-      messageDigest: z.looseObject({ algorithm: z.enum(HASH_ALGORITHMS), digest: b64 }).optional(),
+  messageSignature: z.optional(
+    z.looseObject({
+      messageDigest: z.optional(z.looseObject({ algorithm: z.enum(HASH_ALGORITHMS), digest: b64 })),
       signature: b64,
-    })
-    .optional(),
-  dsseEnvelope: z
-    .looseObject({
+    }),
+  ),
+  dsseEnvelope: z.optional(
+    z.looseObject({
       payload: b64,
       payloadType: z.string(),
-      signatures: z.array(z.looseObject({ sig: b64, keyid: z.string().optional() })).max(16),
-    })
-    .optional(),
+      signatures: z
+        .array(z.looseObject({ sig: b64, keyid: z.optional(z.string()) }))
+        .check(z.maxLength(16)),
+    }),
+  ),
 });
 
 function isObject(v: unknown): v is Record<string, unknown> {

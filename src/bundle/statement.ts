@@ -5,9 +5,10 @@
  * subjects are allowed. Digests compare as strings against the artifact's
  * lowercase hex (an uppercase subject digest does not match).
  */
-import { z } from "zod";
+import * as z from "zod/mini";
 import { CheckFailure } from "../errors.js";
 import { INTOTO_PAYLOAD_TYPE } from "../pep740/models.js";
+import "../util/zod.js"; // English issue messages
 
 export const INTOTO_STATEMENT_TYPES: readonly string[] = [
   "https://in-toto.io/Statement/v1",
@@ -21,12 +22,11 @@ const GenericStatement = z.looseObject({
   subject: z
     .array(
       z.looseObject({
-        name: z.string().optional(),
+        name: z.optional(z.string()),
         digest: z.record(z.string(), z.string()),
       }),
     )
-    .min(1)
-    .max(MAX_SUBJECTS),
+    .check(z.minLength(1), z.maxLength(MAX_SUBJECTS)),
   predicateType: z.string(),
 });
 

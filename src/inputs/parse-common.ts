@@ -5,7 +5,7 @@
  */
 import { basename } from "node:path";
 import { parse as parseToml, TomlError } from "smol-toml";
-import type { z } from "zod";
+import type * as z from "zod/mini";
 import { PyprovError } from "../errors.js";
 import { readInputFile } from "../util/read-input.js";
 import { describeZodError } from "../util/zod.js";
@@ -75,7 +75,7 @@ export function parseTomlDocument(text: string, file: string): Record<string, un
 }
 
 /** Validate with zod; failures become INPUT_MALFORMED naming `what` (and the line). */
-export function validate<T extends z.ZodType>(
+export function validate<T extends z.ZodMiniType>(
   schema: T,
   value: unknown,
   file: string,

@@ -13,7 +13,7 @@
  * - `attestation-identities` become `expectedIdentities`, other keys kept.
  * - Unknown keys are ignored (forward compatibility with 1.x minor versions).
  */
-import { z } from "zod";
+import * as z from "zod/mini";
 import type { LockedFile, NonIndexSource, TargetSpec } from "./types.js";
 import {
   arrayTableHeaderLines,
@@ -42,66 +42,66 @@ export interface PylockResult {
 const DateLike = z.union([z.string(), z.date()]);
 const Hashes = z
   .record(z.string(), z.string())
-  .refine((h) => Object.keys(h).length > 0, "at least one hash is required");
-const Size = z.number().int().nonnegative();
-const Text = z.string().min(1);
+  .check(z.refine((h) => Object.keys(h).length > 0, "at least one hash is required"));
+const Size = z.number().check(z.int(), z.nonnegative());
+const Text = z.string().check(z.minLength(1));
 
 const FileSchema = z
   .looseObject({
-    name: Text.optional(),
-    url: Text.optional(),
-    path: Text.optional(),
-    "upload-time": DateLike.optional(),
-    size: Size.optional(),
+    name: z.optional(Text),
+    url: z.optional(Text),
+    path: z.optional(Text),
+    "upload-time": z.optional(DateLike),
+    size: z.optional(Size),
     hashes: Hashes,
   })
-  .refine((f) => f.url !== undefined || f.path !== undefined, "url or path is required");
+  .check(z.refine((f) => f.url !== undefined || f.path !== undefined, "url or path is required"));
 
 const VcsSchema = z.looseObject({
   type: Text,
-  url: Text.optional(),
-  path: Text.optional(),
-  "requested-revision": Text.optional(),
+  url: z.optional(Text),
+  path: z.optional(Text),
+  "requested-revision": z.optional(Text),
   "commit-id": Text,
-  subdirectory: Text.optional(),
+  subdirectory: z.optional(Text),
 });
 
 const DirectorySchema = z.looseObject({
   path: Text,
-  editable: z.boolean().optional(),
-  subdirectory: Text.optional(),
+  editable: z.optional(z.boolean()),
+  subdirectory: z.optional(Text),
 });
 
 const ArchiveSchema = z
   .looseObject({
-    url: Text.optional(),
-    path: Text.optional(),
-    size: Size.optional(),
-    "upload-time": DateLike.optional(),
+    url: z.optional(Text),
+    path: z.optional(Text),
+    size: z.optional(Size),
+    "upload-time": z.optional(DateLike),
     hashes: Hashes,
-    subdirectory: Text.optional(),
+    subdirectory: z.optional(Text),
   })
-  .refine((f) => f.url !== undefined || f.path !== undefined, "url or path is required");
+  .check(z.refine((f) => f.url !== undefined || f.path !== undefined, "url or path is required"));
 
 const IdentitySchema = z.looseObject({ kind: Text });
 
 const PackageSchema = z.looseObject({
-  name: z.string().regex(PROJECT_NAME, "not a valid project name"),
-  version: Text.optional(),
-  marker: Text.optional(),
-  index: Text.optional(),
-  vcs: VcsSchema.optional(),
-  directory: DirectorySchema.optional(),
-  archive: ArchiveSchema.optional(),
-  sdist: FileSchema.optional(),
-  wheels: z.array(FileSchema).optional(),
-  "attestation-identities": z.array(IdentitySchema).optional(),
+  name: z.string().check(z.regex(PROJECT_NAME, "not a valid project name")),
+  version: z.optional(Text),
+  marker: z.optional(Text),
+  index: z.optional(Text),
+  vcs: z.optional(VcsSchema),
+  directory: z.optional(DirectorySchema),
+  archive: z.optional(ArchiveSchema),
+  sdist: z.optional(FileSchema),
+  wheels: z.optional(z.array(FileSchema)),
+  "attestation-identities": z.optional(z.array(IdentitySchema)),
 });
 type Package = z.output<typeof PackageSchema>;
 
 const TopSchema = z.looseObject({
   "lock-version": z.string(),
-  "created-by": z.string().optional(),
+  "created-by": z.optional(z.string()),
   packages: z.array(z.unknown()),
 });
 

@@ -13,7 +13,7 @@
  *     files (sha256 hashes of their sdist/wheels, if any, kept in `hashes`).
  * - Unknown keys are ignored.
  */
-import { z } from "zod";
+import * as z from "zod/mini";
 import type { LockedFile, NonIndexSource, TargetSpec } from "./types.js";
 import {
   arrayTableHeaderLines,
@@ -45,15 +45,15 @@ export interface UvLockResult {
   revision?: number;
 }
 
-const Text = z.string().min(1);
+const Text = z.string().check(z.minLength(1));
 
 const FileSchema = z.looseObject({
-  url: Text.optional(),
-  path: Text.optional(),
-  filename: Text.optional(),
-  hash: Text.optional(),
-  size: z.number().int().nonnegative().optional(),
-  "upload-time": z.union([z.string(), z.date()]).optional(),
+  url: z.optional(Text),
+  path: z.optional(Text),
+  filename: z.optional(Text),
+  hash: z.optional(Text),
+  size: z.optional(z.number().check(z.int(), z.nonnegative())),
+  "upload-time": z.optional(z.union([z.string(), z.date()])),
 });
 type UvFile = z.output<typeof FileSchema>;
 
@@ -69,34 +69,36 @@ const SOURCE_KINDS = [
 
 const SourceSchema = z
   .looseObject({
-    registry: Text.optional(),
-    editable: Text.optional(),
-    virtual: Text.optional(),
-    git: Text.optional(),
-    path: Text.optional(),
-    url: Text.optional(),
-    directory: Text.optional(),
-    subdirectory: Text.optional(),
+    registry: z.optional(Text),
+    editable: z.optional(Text),
+    virtual: z.optional(Text),
+    git: z.optional(Text),
+    path: z.optional(Text),
+    url: z.optional(Text),
+    directory: z.optional(Text),
+    subdirectory: z.optional(Text),
   })
-  .refine(
-    (s) => SOURCE_KINDS.filter((k) => s[k] !== undefined).length === 1,
-    `must have exactly one of ${SOURCE_KINDS.join(", ")}`,
+  .check(
+    z.refine(
+      (s) => SOURCE_KINDS.filter((k) => s[k] !== undefined).length === 1,
+      `must have exactly one of ${SOURCE_KINDS.join(", ")}`,
+    ),
   );
 
 const PackageSchema = z.looseObject({
-  name: z.string().regex(PROJECT_NAME, "not a valid project name"),
-  version: Text.optional(),
+  name: z.string().check(z.regex(PROJECT_NAME, "not a valid project name")),
+  version: z.optional(Text),
   source: SourceSchema,
-  sdist: FileSchema.optional(),
-  wheels: z.array(FileSchema).optional(),
+  sdist: z.optional(FileSchema),
+  wheels: z.optional(z.array(FileSchema)),
 });
 type Package = z.output<typeof PackageSchema>;
 
 const TopSchema = z.looseObject({
-  version: z.number().int(),
-  revision: z.number().int().nonnegative().optional(),
-  manifest: z.looseObject({ members: z.array(z.string()).optional() }).optional(),
-  package: z.array(z.unknown()).optional(),
+  version: z.number().check(z.int()),
+  revision: z.optional(z.number().check(z.int(), z.nonnegative())),
+  manifest: z.optional(z.looseObject({ members: z.optional(z.array(z.string())) })),
+  package: z.optional(z.array(z.unknown())),
 });
 
 const NameOnly = z.looseObject({ name: z.string() });

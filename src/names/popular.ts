@@ -13,7 +13,7 @@
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { z } from "zod";
+import * as z from "zod/mini";
 import { PyprovError } from "../errors.js";
 import { writeFileAtomic } from "../pypi/cache.js";
 import { httpGet, redactUrl, type RequestOptions } from "../pypi/http.js";
@@ -40,7 +40,7 @@ const StoredSchema = z.strictObject({
   source: z.string(),
   fetchedAt: z.string(),
   sha256: z.string(),
-  count: z.int().nonnegative(),
+  count: z.int().check(z.nonnegative()),
   projects: z.array(z.string()),
 });
 export type StoredPopularList = z.output<typeof StoredSchema>;

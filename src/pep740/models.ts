@@ -7,17 +7,21 @@
  * in-toto statement bytes. A Provenance object groups attestations by the
  * (unsigned) publisher that the index says uploaded them.
  */
-import { z } from "zod";
+import * as z from "zod/mini";
+import "../util/zod.js"; // English issue messages
 
 /** Strict standard base64 (RFC 4648 §4), padding optional, decoded to bytes. */
-export const base64Bytes = z.string().transform((s, ctx) => {
-  const bytes = decodeBase64Strict(s);
-  if (bytes === undefined) {
-    ctx.addIssue({ code: "custom", message: "not valid base64" });
-    return z.NEVER;
-  }
-  return bytes;
-});
+export const base64Bytes = z.pipe(
+  z.string(),
+  z.transform((s: string, ctx) => {
+    const bytes = decodeBase64Strict(s);
+    if (bytes === undefined) {
+      ctx.issues.push({ code: "custom", message: "not valid base64", input: s });
+      return z.NEVER;
+    }
+    return bytes;
+  }),
+);
 
 const B64_RE = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}(?:==)?|[A-Za-z0-9+/]{3}=?)?$/;
 
@@ -28,33 +32,36 @@ export function decodeBase64Strict(s: string): Buffer | undefined {
 
 /** A non-negative decimal integer sent as a JSON string (protobuf int64), kept as bigint. */
 const uint64String = z
-  .string()
-  .regex(/^(0|[1-9][0-9]{0,19})$/, "must be a non-negative decimal integer")
-  .transform((s) => BigInt(s))
-  .refine((n) => n <= 0xffffffffffffffffn, "out of range");
+  .pipe(
+    z.string().check(z.regex(/^(0|[1-9][0-9]{0,19})$/, "must be a non-negative decimal integer")),
+    z.transform((s: string) => BigInt(s)),
+  )
+  .check(z.refine((n) => n <= 0xffffffffffffffffn, "out of range"));
 
 /** protobuf-JSON int64 may also arrive as a JSON number. */
 const uint64 = z.union([
   uint64String,
-  z
-    .number()
-    .int()
-    .nonnegative()
-    .refine((n) => Number.isSafeInteger(n), "out of range")
-    .transform((n) => BigInt(n)),
+  z.pipe(
+    z.number().check(
+      z.int(),
+      z.nonnegative(),
+      z.refine((n) => Number.isSafeInteger(n), "out of range"),
+    ),
+    z.transform((n: number) => BigInt(n)),
+  ),
 ]);
 
 export const KindVersionSchema = z.strictObject({
-  kind: z.string().min(1),
-  version: z.string().min(1),
+  kind: z.string().check(z.minLength(1)),
+  version: z.string().check(z.minLength(1)),
 });
 
 export const InclusionProofSchema = z.strictObject({
   logIndex: uint64,
   rootHash: base64Bytes,
   treeSize: uint64,
-  hashes: z.array(base64Bytes).max(64),
-  checkpoint: z.strictObject({ envelope: z.string().min(1) }),
+  hashes: z.array(base64Bytes).check(z.maxLength(64)),
+  checkpoint: z.strictObject({ envelope: z.string().check(z.minLength(1)) }),
 });
 
 /** A Sigstore TransparencyLogEntry in protobuf-JSON form. */
@@ -62,9 +69,9 @@ export const TransparencyLogEntrySchema = z.strictObject({
   logIndex: uint64,
   logId: z.strictObject({ keyId: base64Bytes }),
   kindVersion: KindVersionSchema,
-  integratedTime: uint64.optional(),
-  inclusionPromise: z.strictObject({ signedEntryTimestamp: base64Bytes }).optional(),
-  inclusionProof: InclusionProofSchema.optional(),
+  integratedTime: z.optional(uint64),
+  inclusionPromise: z.optional(z.strictObject({ signedEntryTimestamp: base64Bytes })),
+  inclusionProof: z.optional(InclusionProofSchema),
   canonicalizedBody: base64Bytes,
 });
 export type TransparencyLogEntry = z.infer<typeof TransparencyLogEntrySchema>;
@@ -73,8 +80,10 @@ export const AttestationSchema = z.strictObject({
   version: z.literal(1),
   verification_material: z.strictObject({
     certificate: base64Bytes,
-    transparency_entries: z.array(TransparencyLogEntrySchema).min(1).max(32),
-    timestamps: z.array(base64Bytes).max(32).optional(),
+    transparency_entries: z
+      .array(TransparencyLogEntrySchema)
+      .check(z.minLength(1), z.maxLength(32)),
+    timestamps: z.optional(z.array(base64Bytes).check(z.maxLength(32))),
   }),
   envelope: z.strictObject({
     statement: base64Bytes,
@@ -83,29 +92,31 @@ export const AttestationSchema = z.strictObject({
 });
 export type Attestation = z.infer<typeof AttestationSchema>;
 
-const environment = z
-  .string()
-  .nullish()
-  .transform((e) => (e === "" || e === null || e === undefined ? undefined : e));
+const environment = z.pipe(
+  z.nullish(z.string()),
+  z.transform((e: string | null | undefined) =>
+    e === "" || e === null || e === undefined ? undefined : e,
+  ),
+);
 
 export const GitHubPublisherSchema = z.looseObject({
   kind: z.literal("GitHub"),
-  repository: z.string().min(1),
-  workflow: z.string().min(1),
+  repository: z.string().check(z.minLength(1)),
+  workflow: z.string().check(z.minLength(1)),
   environment,
-  claims: z.unknown().optional(),
+  claims: z.optional(z.unknown()),
 });
 export const GitLabPublisherSchema = z.looseObject({
   kind: z.literal("GitLab"),
-  repository: z.string().min(1),
-  workflow_filepath: z.string().min(1),
+  repository: z.string().check(z.minLength(1)),
+  workflow_filepath: z.string().check(z.minLength(1)),
   environment,
-  claims: z.unknown().optional(),
+  claims: z.optional(z.unknown()),
 });
 export const GooglePublisherSchema = z.looseObject({
   kind: z.literal("Google"),
-  email: z.string().min(1),
-  claims: z.unknown().optional(),
+  email: z.string().check(z.minLength(1)),
+  claims: z.optional(z.unknown()),
 });
 /**
  * Any publisher object: kind is open-ended in the spec. Known kinds are parsed
@@ -120,32 +131,36 @@ export type GooglePublisher = z.infer<typeof GooglePublisherSchema>;
 export type KnownPublisher = GitHubPublisher | GitLabPublisher | GooglePublisher;
 export type Publisher = KnownPublisher | { kind: string; unknown: true };
 
-export const PublisherSchema = UnknownPublisherSchema.transform((p, ctx): Publisher => {
-  const schema =
-    p.kind === "GitHub"
-      ? GitHubPublisherSchema
-      : p.kind === "GitLab"
-        ? GitLabPublisherSchema
-        : p.kind === "Google"
-          ? GooglePublisherSchema
-          : undefined;
-  if (!schema) return { kind: p.kind, unknown: true };
-  const parsed = schema.safeParse(p);
-  if (!parsed.success) {
-    for (const issue of parsed.error.issues) ctx.addIssue({ ...issue, code: "custom" });
-    return z.NEVER;
-  }
-  return parsed.data;
-});
+export const PublisherSchema = z.pipe(
+  UnknownPublisherSchema,
+  z.transform((p: z.output<typeof UnknownPublisherSchema>, ctx): Publisher => {
+    const schema =
+      p.kind === "GitHub"
+        ? GitHubPublisherSchema
+        : p.kind === "GitLab"
+          ? GitLabPublisherSchema
+          : p.kind === "Google"
+            ? GooglePublisherSchema
+            : undefined;
+    if (!schema) return { kind: p.kind, unknown: true };
+    const parsed = schema.safeParse(p);
+    if (!parsed.success) {
+      for (const issue of parsed.error.issues)
+        ctx.issues.push({ ...issue, code: "custom", input: p });
+      return z.NEVER;
+    }
+    return parsed.data;
+  }),
+);
 
 export const AttestationBundleSchema = z.strictObject({
   publisher: PublisherSchema,
-  attestations: z.array(AttestationSchema).min(1).max(64),
+  attestations: z.array(AttestationSchema).check(z.minLength(1), z.maxLength(64)),
 });
 
 export const ProvenanceSchema = z.strictObject({
   version: z.literal(1),
-  attestation_bundles: z.array(AttestationBundleSchema).min(1).max(64),
+  attestation_bundles: z.array(AttestationBundleSchema).check(z.minLength(1), z.maxLength(64)),
 });
 export type Provenance = z.infer<typeof ProvenanceSchema>;
 export type AttestationBundle = z.infer<typeof AttestationBundleSchema>;
@@ -172,7 +187,7 @@ export const StatementSchema = z.looseObject({
     }),
   ),
   predicateType: z.string(),
-  predicate: z.union([z.record(z.string(), z.unknown()), z.null()]).optional(),
+  predicate: z.optional(z.union([z.record(z.string(), z.unknown()), z.null()])),
 });
 export type Statement = z.infer<typeof StatementSchema>;
 export const ALLOWED_DIGEST_ALGORITHMS: readonly string[] = DIGEST_ALGORITHMS;

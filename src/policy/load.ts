@@ -7,7 +7,7 @@
  */
 import { createHash } from "node:crypto";
 import { LineCounter, isMap, isPair, isScalar, isSeq, parseDocument, type Document } from "yaml";
-import type { z } from "zod";
+import type * as z from "zod/mini";
 import { PyprovError } from "../errors.js";
 import { canonicalizeName } from "../pypi/names.js";
 import { parseJsonText, readInputFile } from "../util/read-input.js";
@@ -309,7 +309,7 @@ function editDistance(a: string, b: string): number {
 
 /** The first problem, as "invalid policy at <path> (line N): <what>". */
 export function describePolicyError(
-  err: z.ZodError,
+  err: z.core.$ZodError,
   input: unknown,
   locate: (path: readonly PropertyKey[], key?: string) => number | undefined = () => undefined,
 ): string {

@@ -4,7 +4,8 @@
  * Schema that `pyprov policy schema` prints is generated from these same
  * schemas, so the two cannot drift apart.
  */
-import { z } from "zod";
+import * as z from "zod/mini";
+import { described } from "../util/zod.js";
 
 export const POLICY_VERSION = 1;
 
@@ -12,82 +13,85 @@ export const POLICY_VERSION = 1;
 export const MAX_POLICY_BYTES = 1024 * 1024;
 
 /** An immutable numeric ID (Fulcio .15 / .17): a decimal string, or a YAML/JSON integer. */
-const NumericId = z
-  .union([
-    z.string().regex(/^(0|[1-9][0-9]{0,19})$/, 'must be a decimal number, e.g. "123456"'),
-    z.int().min(0).max(Number.MAX_SAFE_INTEGER),
-  ])
-  .transform((v) => String(v));
+const NumericId = z.pipe(
+  z.union([
+    z.string().check(z.regex(/^(0|[1-9][0-9]{0,19})$/, 'must be a decimal number, e.g. "123456"')),
+    z.int().check(z.gte(0), z.lte(Number.MAX_SAFE_INTEGER)),
+  ]),
+  z.transform((v: string | number) => String(v)),
+);
 
 const Level = z
   .int("must be a whole number from 0 to 3")
-  .min(0, "must be from 0 to 3")
-  .max(3, "must be from 0 to 3");
+  .check(z.gte(0, "must be from 0 to 3"), z.lte(3, "must be from 0 to 3"));
 
-const NonEmpty = z.string().min(1, "must not be empty");
+const NonEmpty = z.string().check(z.minLength(1, "must not be empty"));
 
 /** A glob: `*` (not across "/"), `**` (across "/"), `?` (one character). */
-const Glob = NonEmpty.describe(
+const Glob = described(
+  NonEmpty,
   'exact value, or a glob: "*" matches any run of characters except "/", "**" any run, "?" one character',
 );
 
-const Triggers = z
-  .array(NonEmpty)
-  .min(1, "must list at least one event")
-  .describe("allowed Build Trigger values (Fulcio .20), e.g. [push, release]")
-  .optional();
+const Triggers = z.optional(
+  described(
+    z.array(NonEmpty).check(z.minLength(1, "must list at least one event")),
+    "allowed Build Trigger values (Fulcio .20), e.g. [push, release]",
+  ),
+);
 
 export const GitHubPublisherSchema = z
   .strictObject({
     kind: z.literal("github"),
-    repository: z
-      .string()
-      .regex(/^[^/\s]+\/[^/\s]+$/, "must be OWNER/NAME")
-      .describe("OWNER/NAME, compared exactly with the Source Repository URI (.12)"),
-    repository_id: NumericId.optional().describe("Source Repository Identifier (.15)"),
-    owner_id: NumericId.optional().describe("Source Repository Owner Identifier (.17)"),
-    workflow: NonEmpty.optional().describe(
+    repository: described(
+      z.string().check(z.regex(/^[^/\s]+\/[^/\s]+$/, "must be OWNER/NAME")),
+      "OWNER/NAME, compared exactly with the Source Repository URI (.12)",
+    ),
+    repository_id: described(z.optional(NumericId), "Source Repository Identifier (.15)"),
+    owner_id: described(z.optional(NumericId), "Source Repository Owner Identifier (.17)"),
+    workflow: described(
+      z.optional(NonEmpty),
       "top-level workflow (.18): a file name means .github/workflows/<name>; a value with / is a whole path",
     ),
-    environment: NonEmpty.optional().describe("Deployment Environment (.23), exact"),
-    ref: Glob.optional().describe("Source Repository Ref (.14), e.g. refs/tags/*"),
-    runner: z
-      .enum(["github-hosted", "self-hosted"])
-      .optional()
-      .describe("Runner Environment (.11)"),
+    environment: described(z.optional(NonEmpty), "Deployment Environment (.23), exact"),
+    ref: described(z.optional(Glob), "Source Repository Ref (.14), e.g. refs/tags/*"),
+    runner: described(
+      z.optional(z.enum(["github-hosted", "self-hosted"])),
+      "Runner Environment (.11)",
+    ),
     triggers: Triggers,
   })
-  .meta({ id: "GitHubPublisher", description: "a GitHub Actions trusted publisher" });
+  .check(z.meta({ id: "GitHubPublisher", description: "a GitHub Actions trusted publisher" }));
 
 export const GitLabPublisherSchema = z
   .strictObject({
     kind: z.literal("gitlab"),
-    repository: z
-      .string()
-      .regex(/^[^/\s]+(\/[^/\s]+)+$/, "must be GROUP/[SUBGROUP/...]PROJECT")
-      .describe("project path, compared exactly with the Source Repository URI (.12)"),
-    repository_id: NumericId.optional().describe("project ID (.15)"),
-    owner_id: NumericId.optional().describe("namespace ID (.17)"),
-    workflow_filepath: NonEmpty.optional().describe("CI config file path inside .18"),
-    environment: NonEmpty.optional().describe("Deployment Environment (.23), exact"),
-    ref: Glob.optional().describe("Source Repository Ref (.14)"),
-    runner: z
-      .enum(["gitlab-hosted", "self-hosted"])
-      .optional()
-      .describe("Runner Environment (.11)"),
+    repository: described(
+      z.string().check(z.regex(/^[^/\s]+(\/[^/\s]+)+$/, "must be GROUP/[SUBGROUP/...]PROJECT")),
+      "project path, compared exactly with the Source Repository URI (.12)",
+    ),
+    repository_id: described(z.optional(NumericId), "project ID (.15)"),
+    owner_id: described(z.optional(NumericId), "namespace ID (.17)"),
+    workflow_filepath: described(z.optional(NonEmpty), "CI config file path inside .18"),
+    environment: described(z.optional(NonEmpty), "Deployment Environment (.23), exact"),
+    ref: described(z.optional(Glob), "Source Repository Ref (.14)"),
+    runner: described(
+      z.optional(z.enum(["gitlab-hosted", "self-hosted"])),
+      "Runner Environment (.11)",
+    ),
     triggers: Triggers,
   })
-  .meta({ id: "GitLabPublisher", description: "a GitLab CI/CD trusted publisher" });
+  .check(z.meta({ id: "GitLabPublisher", description: "a GitLab CI/CD trusted publisher" }));
 
 export const GooglePublisherSchema = z
   .strictObject({
     kind: z.literal("google"),
-    email: z
-      .string()
-      .regex(/^[^@\s]+@[^@\s]+$/, "must be an e-mail address")
-      .describe("service account e-mail, compared exactly with the certificate's SAN"),
+    email: described(
+      z.string().check(z.regex(/^[^@\s]+@[^@\s]+$/, "must be an e-mail address")),
+      "service account e-mail, compared exactly with the certificate's SAN",
+    ),
   })
-  .meta({ id: "GooglePublisher", description: "a Google service-account publisher" });
+  .check(z.meta({ id: "GooglePublisher", description: "a Google service-account publisher" }));
 
 export const PolicyPublisherSchema = z.discriminatedUnion("kind", [
   GitHubPublisherSchema,
@@ -96,10 +100,10 @@ export const PolicyPublisherSchema = z.discriminatedUnion("kind", [
 ]);
 
 const PACKAGE_PATTERN_RE = /^[A-Za-z0-9*?](?:[A-Za-z0-9._*?-]*[A-Za-z0-9*?])?$/;
-const PackagePattern = z
-  .string()
-  .regex(PACKAGE_PATTERN_RE, "must be a project name or a glob such as acme-*")
-  .describe("project name (compared after PEP 503 normalisation) or a glob such as acme-*");
+const PackagePattern = described(
+  z.string().check(z.regex(PACKAGE_PATTERN_RE, "must be a project name or a glob such as acme-*")),
+  "project name (compared after PEP 503 normalisation) or a glob such as acme-*",
+);
 
 /** Identity fields `continuity.allow_changes` may name (history/types.ts IDENTITY_FIELDS). */
 const CONTINUITY_FIELDS = [
@@ -113,73 +117,71 @@ const CONTINUITY_FIELDS = [
   "identity",
 ] as const;
 
-export const ContinuitySchema = z
-  .strictObject({
-    allow_changes: z
-      .array(z.enum(CONTINUITY_FIELDS))
-      .optional()
-      .describe(
-        "identity fields that may change between releases (verify --history): a change of any other field fails",
-      ),
-    allow_downgrade: z
-      .boolean()
-      .optional()
-      .describe(
-        "true: a release without provenance after attested ones is a warning, not a failure",
-      ),
-    lookalike: z
-      .enum(["warn", "error", "off"])
-      .optional()
-      .describe(
-        "look-alike name, new project and unrelated repository findings: warn (default), error, off",
-      ),
-    min_project_age_days: z
-      .int("must be a whole number of days")
-      .min(0)
-      .max(36500)
-      .optional()
-      .describe("a project first uploaded fewer days ago is new (default 30; 0: never)"),
-  })
-  .describe("publisher continuity between releases and look-alike names (verify --history)");
+export const ContinuitySchema = described(
+  z.strictObject({
+    allow_changes: described(
+      z.optional(z.array(z.enum(CONTINUITY_FIELDS))),
+      "identity fields that may change between releases (verify --history): a change of any other field fails",
+    ),
+    allow_downgrade: described(
+      z.optional(z.boolean()),
+      "true: a release without provenance after attested ones is a warning, not a failure",
+    ),
+    lookalike: described(
+      z.optional(z.enum(["warn", "error", "off"])),
+      "look-alike name, new project and unrelated repository findings: warn (default), error, off",
+    ),
+    min_project_age_days: described(
+      z.optional(z.int("must be a whole number of days").check(z.gte(0), z.lte(36500))),
+      "a project first uploaded fewer days ago is new (default 30; 0: never)",
+    ),
+  }),
+  "publisher continuity between releases and look-alike names (verify --history)",
+);
 
 export const RuleSchema = z
   .strictObject({
-    require_attestation: z
-      .boolean()
-      .optional()
-      .describe("false: a file without provenance is a warning (SLSA L0), not a failure"),
-    min_slsa_level: Level.optional().describe(
+    require_attestation: described(
+      z.optional(z.boolean()),
+      "false: a file without provenance is a warning (SLSA L0), not a failure",
+    ),
+    min_slsa_level: described(
+      z.optional(Level),
       "lowest SLSA Build level a file with provenance may have (0-3)",
     ),
-    publishers: z
-      .array(PolicyPublisherSchema)
-      .max(64)
-      .optional()
-      .describe("allowed publishers; empty: any verified publisher"),
-    continuity: ContinuitySchema.optional().describe(
+    publishers: described(
+      z.optional(z.array(PolicyPublisherSchema).check(z.maxLength(64))),
+      "allowed publishers; empty: any verified publisher",
+    ),
+    continuity: described(
+      z.optional(ContinuitySchema),
       "publisher continuity and look-alike rules (verify --history); fields missing here come from default's",
     ),
   })
-  .meta({ id: "Rule", description: "what a package's files must meet" });
+  .check(z.meta({ id: "Rule", description: "what a package's files must meet" }));
 
 export const TrustedBuilderSchema = z
   .strictObject({
-    id: z
-      .string()
-      .regex(/^https:\/\/[^\s@]+$/, "must be an https:// builder URI without @ref")
-      .describe(
-        "isolated reusable builder workflow, without @ref (glob allowed), e.g. https://github.com/slsa-framework/slsa-github-generator/.github/workflows/generator_generic_slsa3.yml",
-      ),
-    note: z.string().optional(),
+    id: described(
+      z
+        .string()
+        .check(z.regex(/^https:\/\/[^\s@]+$/, "must be an https:// builder URI without @ref")),
+      "isolated reusable builder workflow, without @ref (glob allowed), e.g. https://github.com/slsa-framework/slsa-github-generator/.github/workflows/generator_generic_slsa3.yml",
+    ),
+    note: z.optional(z.string()),
   })
-  .meta({ id: "TrustedBuilder", description: "a builder whose SLSA provenance may earn L3" });
+  .check(
+    z.meta({ id: "TrustedBuilder", description: "a builder whose SLSA provenance may earn L3" }),
+  );
 
 const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
-const DateString = z
-  .string()
-  .regex(DATE_RE, "must be a date YYYY-MM-DD")
-  .refine((s) => parseDate(s) !== undefined, "is not a calendar date")
-  .describe("last day the exception applies (YYYY-MM-DD, UTC)");
+const DateString = described(
+  z.string().check(
+    z.regex(DATE_RE, "must be a date YYYY-MM-DD"),
+    z.refine((s) => parseDate(s) !== undefined, "is not a calendar date"),
+  ),
+  "last day the exception applies (YYYY-MM-DD, UTC)",
+);
 
 export const WAIVABLE = ["require_attestation", "publishers", "min_slsa_level"] as const;
 export type Waivable = (typeof WAIVABLE)[number];
@@ -187,39 +189,42 @@ export type Waivable = (typeof WAIVABLE)[number];
 export const ExceptionSchema = z
   .strictObject({
     package: PackagePattern,
-    reason: NonEmpty.describe("why the exception exists (shown in every report)"),
+    reason: described(NonEmpty, "why the exception exists (shown in every report)"),
     expires: DateString,
-    waive: z
-      .array(z.enum(WAIVABLE))
-      .min(1)
-      .optional()
-      .describe("the policy rules it waives (default: all three); never a verification failure"),
+    waive: described(
+      z.optional(z.array(z.enum(WAIVABLE)).check(z.minLength(1))),
+      "the policy rules it waives (default: all three); never a verification failure",
+    ),
   })
-  .meta({ id: "Exception", description: "a temporary exception to the policy for some packages" });
+  .check(
+    z.meta({
+      id: "Exception",
+      description: "a temporary exception to the policy for some packages",
+    }),
+  );
 
 export const PolicySchema = z
   .strictObject({
-    $schema: z.string().optional().describe("URI of this JSON Schema, for editors"),
+    $schema: described(z.optional(z.string()), "URI of this JSON Schema, for editors"),
     version: z.literal(POLICY_VERSION, "must be 1 (this pyprov reads policy version 1)"),
-    default: RuleSchema.optional().describe("the rule for packages no entry of packages names"),
-    packages: z
-      .record(PackagePattern, RuleSchema)
-      .optional()
-      .describe(
-        "rules per project: an exact name beats a glob; among globs the most literal characters win",
-      ),
-    trusted_builders: z
-      .array(TrustedBuilderSchema)
-      .max(64)
-      .optional()
-      .describe("isolated builders that may earn SLSA Build L3"),
-    exceptions: z.array(ExceptionSchema).max(256).optional(),
+    default: described(z.optional(RuleSchema), "the rule for packages no entry of packages names"),
+    packages: described(
+      z.optional(z.record(PackagePattern, RuleSchema)),
+      "rules per project: an exact name beats a glob; among globs the most literal characters win",
+    ),
+    trusted_builders: described(
+      z.optional(z.array(TrustedBuilderSchema).check(z.maxLength(64))),
+      "isolated builders that may earn SLSA Build L3",
+    ),
+    exceptions: z.optional(z.array(ExceptionSchema).check(z.maxLength(256))),
   })
-  .meta({
-    title: "pyprov policy",
-    description:
-      "Which publishers and SLSA Build levels pyprov accepts for each Python package (version 1).",
-  });
+  .check(
+    z.meta({
+      title: "pyprov policy",
+      description:
+        "Which publishers and SLSA Build levels pyprov accepts for each Python package (version 1).",
+    }),
+  );
 
 export type PolicyDocument = z.output<typeof PolicySchema>;
 export type PolicyRule = z.output<typeof RuleSchema>;

@@ -8,7 +8,7 @@
  *   page declaring repository version >= 1.3 without `data-provenance`);
  * - undefined: the index does not say (JSON key missing; older HTML page).
  */
-import { z } from "zod";
+import * as z from "zod/mini";
 import { PyprovError } from "../errors.js";
 import { parseJsonBytes } from "../util/read-input.js";
 import { describeZodError } from "../util/zod.js";
@@ -75,24 +75,24 @@ export function parseProjectPage(
 
 // --- JSON (PEP 691) --------------------------------------------------------
 
-const HexDigest = z.string().regex(/^[0-9a-fA-F]{1,512}$/, "not a hex digest");
+const HexDigest = z.string().check(z.regex(/^[0-9a-fA-F]{1,512}$/, "not a hex digest"));
 
 const JsonFileSchema = z.object({
-  filename: z.string().min(1),
-  url: z.string().min(1),
+  filename: z.string().check(z.minLength(1)),
+  url: z.string().check(z.minLength(1)),
   hashes: z.record(z.string(), HexDigest),
-  "requires-python": z.string().nullable().optional(),
-  yanked: z.union([z.boolean(), z.string()]).optional(),
-  provenance: z.string().min(1).nullable().optional(),
-  "upload-time": z.string().nullable().optional(),
-  size: z.number().int().nonnegative().optional(),
+  "requires-python": z.optional(z.nullable(z.string())),
+  yanked: z.optional(z.union([z.boolean(), z.string()])),
+  provenance: z.optional(z.nullable(z.string().check(z.minLength(1)))),
+  "upload-time": z.optional(z.nullable(z.string())),
+  size: z.optional(z.number().check(z.int(), z.nonnegative())),
 });
 
 const JsonPageSchema = z.object({
-  meta: z.object({ "api-version": z.string().regex(/^\d{1,4}\.\d{1,4}$/) }),
-  name: z.string().min(1),
+  meta: z.object({ "api-version": z.string().check(z.regex(/^\d{1,4}\.\d{1,4}$/)) }),
+  name: z.string().check(z.minLength(1)),
   files: z.array(JsonFileSchema),
-  versions: z.array(z.string()).optional(),
+  versions: z.optional(z.array(z.string())),
 });
 
 export function parseJsonProjectPage(body: Buffer, pageUrl: string): ProjectPage {

@@ -6,10 +6,11 @@
  */
 import { pem } from "@sigstore/core";
 import { createPublicKey } from "node:crypto";
-import { z } from "zod";
+import * as z from "zod/mini";
 import { CheckFailure } from "../errors.js";
 import type { TransparencyLogEntry } from "../pep740/models.js";
 import { decodeBase64Strict } from "../pep740/models.js";
+import "../util/zod.js"; // English issue messages
 
 /** The log-entry kinds pyprov accepts, each binding the DSSE envelope. */
 export const ACCEPTED_ENTRY_KINDS = ["dsse 0.0.1", "dsse 0.0.2", "hashedrekord 0.0.2"] as const;
@@ -32,7 +33,7 @@ const DsseV001Body = z.looseObject({
   kind: z.literal("dsse"),
   apiVersion: z.literal("0.0.1"),
   spec: z.looseObject({
-    signatures: z.array(z.looseObject({ signature: b64, verifier: b64 })).min(1),
+    signatures: z.array(z.looseObject({ signature: b64, verifier: b64 })).check(z.minLength(1)),
   }),
 });
 const X509Verifier = z.looseObject({
@@ -43,7 +44,9 @@ const DsseV002Body = z.looseObject({
   apiVersion: z.literal("0.0.2"),
   spec: z.looseObject({
     dsseV002: z.looseObject({
-      signatures: z.array(z.looseObject({ content: b64, verifier: X509Verifier })).min(1),
+      signatures: z
+        .array(z.looseObject({ content: b64, verifier: X509Verifier }))
+        .check(z.minLength(1)),
     }),
   }),
 });
@@ -198,13 +201,13 @@ export type BodyVerifier =
   { type: "certificate"; der: Buffer } | { type: "publicKey"; der: Buffer };
 
 const V2Verifier = z.looseObject({
-  x509Certificate: z.looseObject({ rawBytes: b64 }).optional(),
-  publicKey: z.looseObject({ rawBytes: b64 }).optional(),
+  x509Certificate: z.optional(z.looseObject({ rawBytes: b64 })),
+  publicKey: z.optional(z.looseObject({ rawBytes: b64 })),
 });
 const AnyDsseV002Body = z.looseObject({
   spec: z.looseObject({
     dsseV002: z.looseObject({
-      signatures: z.array(z.looseObject({ verifier: V2Verifier })).min(1),
+      signatures: z.array(z.looseObject({ verifier: V2Verifier })).check(z.minLength(1)),
     }),
   }),
 });
@@ -222,13 +225,15 @@ const IntotoV002Body = z.looseObject({
   spec: z.looseObject({
     content: z.looseObject({
       envelope: z.looseObject({
-        signatures: z.array(z.looseObject({ publicKey: b64 })).min(1),
+        signatures: z.array(z.looseObject({ publicKey: b64 })).check(z.minLength(1)),
       }),
     }),
   }),
 });
 const AnyDsseV001Body = z.looseObject({
-  spec: z.looseObject({ signatures: z.array(z.looseObject({ verifier: b64 })).min(1) }),
+  spec: z.looseObject({
+    signatures: z.array(z.looseObject({ verifier: b64 })).check(z.minLength(1)),
+  }),
 });
 
 /**
@@ -264,8 +269,9 @@ export function bodyVerifiers(tle: TransparencyLogEntry, kind: BundleEntryKind):
     if (v.publicKey) return publicKeyVerifier(fromB64(v.publicKey.rawBytes));
     return bad("verifier has neither x509Certificate nor publicKey");
   };
-  const first = <T>(r: { success: true; data: T } | { success: false; error: z.ZodError }): T =>
-    r.success ? r.data : bad(r.error.issues[0]?.message ?? "invalid");
+  const first = <T>(
+    r: { success: true; data: T } | { success: false; error: z.core.$ZodError },
+  ): T => (r.success ? r.data : bad(r.error.issues[0]?.message ?? "invalid"));
   switch (kind) {
     case "dsse 0.0.1":
       return first(AnyDsseV001Body.safeParse(body)).spec.signatures.map((s) => fromPem(s.verifier));

@@ -8,7 +8,7 @@
 import { createHash } from "node:crypto";
 import { TrustedRoot } from "@sigstore/protobuf-specs";
 import { toTrustMaterial, type TrustMaterial } from "@sigstore/verify";
-import { z } from "zod";
+import * as z from "zod/mini";
 import { PyprovError } from "../errors.js";
 import { DEFAULT_TRUSTED_ROOT_PATH } from "../paths.js";
 import { parseJsonBytes, readInputFile } from "../util/read-input.js";
@@ -18,28 +18,32 @@ const MAX_TRUSTED_ROOT_BYTES = 4 * 1024 * 1024;
 const TRUSTED_ROOT_MEDIA_TYPE_RE =
   /^application\/vnd\.dev\.sigstore\.trustedroot(\.v0\.\d+)?\+json(;version=0\.\d+)?$/;
 
-const timestamp = z.string().refine((s) => !Number.isNaN(Date.parse(s)), "not an RFC 3339 time");
-const validFor = z.looseObject({ start: timestamp.optional(), end: timestamp.optional() });
+const timestamp = z
+  .string()
+  .check(z.refine((s) => !Number.isNaN(Date.parse(s)), "not an RFC 3339 time"));
+const validFor = z.looseObject({ start: z.optional(timestamp), end: z.optional(timestamp) });
 const keyed = z.looseObject({
-  baseUrl: z.string().optional(),
-  publicKey: z
-    .looseObject({ rawBytes: z.string().optional(), validFor: validFor.optional() })
-    .optional(),
-  logId: z.looseObject({ keyId: z.string() }).optional(),
+  baseUrl: z.optional(z.string()),
+  publicKey: z.optional(
+    z.looseObject({ rawBytes: z.optional(z.string()), validFor: z.optional(validFor) }),
+  ),
+  logId: z.optional(z.looseObject({ keyId: z.string() })),
 });
 const authority = z.looseObject({
-  uri: z.string().optional(),
+  uri: z.optional(z.string()),
   certChain: z.looseObject({
-    certificates: z.array(z.looseObject({ rawBytes: z.string() })).min(1),
+    certificates: z.array(z.looseObject({ rawBytes: z.string() })).check(z.minLength(1)),
   }),
-  validFor: validFor.optional(),
+  validFor: z.optional(validFor),
 });
 const TrustedRootShape = z.looseObject({
-  mediaType: z.string().regex(TRUSTED_ROOT_MEDIA_TYPE_RE, "not a Sigstore trusted root media type"),
-  tlogs: z.array(keyed).default([]),
-  certificateAuthorities: z.array(authority).default([]),
-  ctlogs: z.array(keyed).default([]),
-  timestampAuthorities: z.array(authority).default([]),
+  mediaType: z
+    .string()
+    .check(z.regex(TRUSTED_ROOT_MEDIA_TYPE_RE, "not a Sigstore trusted root media type")),
+  tlogs: z._default(z.array(keyed), []),
+  certificateAuthorities: z._default(z.array(authority), []),
+  ctlogs: z._default(z.array(keyed), []),
+  timestampAuthorities: z._default(z.array(authority), []),
 });
 type TrustedRootShape = z.infer<typeof TrustedRootShape>;
 

@@ -29,7 +29,7 @@ import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, isAbsolute, join, resolve } from "node:path";
-import { z } from "zod";
+import * as z from "zod/mini";
 import { PyprovError } from "../errors.js";
 import { DEFAULT_TRUSTED_ROOT_PATH } from "../paths.js";
 import { parseJsonBytes, readInputFile } from "../util/read-input.js";
@@ -52,7 +52,9 @@ export const BUNDLED_PROVENANCE_PATH = join(
   "trusted_root.provenance.json",
 );
 
-const isoDate = z.string().refine((s) => !Number.isNaN(Date.parse(s)), "not an ISO 8601 date");
+const isoDate = z
+  .string()
+  .check(z.refine((s) => !Number.isNaN(Date.parse(s)), "not an ISO 8601 date"));
 
 /** trusted_root.meta.json, written by `pyprov trust-root update`. */
 export const CachedRootMetadataSchema = z.looseObject({
@@ -60,19 +62,19 @@ export const CachedRootMetadataSchema = z.looseObject({
   instance: z.enum(["production", "staging"]),
   mirror: z.string(),
   fetchedAt: isoDate,
-  sha256: z.string().regex(/^[0-9a-f]{64}$/),
-  newestValidForStart: isoDate.optional(),
-  tufRootVersion: z.number().int().optional(),
-  pyprovVersion: z.string().optional(),
+  sha256: z.string().check(z.regex(/^[0-9a-f]{64}$/)),
+  newestValidForStart: z.optional(isoDate),
+  tufRootVersion: z.optional(z.number().check(z.int())),
+  pyprovVersion: z.optional(z.string()),
 });
 export type CachedRootMetadata = z.infer<typeof CachedRootMetadataSchema>;
 
 const BundledProvenanceSchema = z.looseObject({
-  sha256: z.string().optional(),
-  source: z.string().optional(),
-  newestValidForStart: isoDate.optional(),
-  recordedAt: isoDate.optional(),
-  tufRootVersion: z.number().optional(),
+  sha256: z.optional(z.string()),
+  source: z.optional(z.string()),
+  newestValidForStart: z.optional(isoDate),
+  recordedAt: z.optional(isoDate),
+  tufRootVersion: z.optional(z.number()),
 });
 export type BundledProvenance = z.infer<typeof BundledProvenanceSchema>;
 

@@ -4,10 +4,11 @@
  * attestation report so that level evaluation stays a pure function of the
  * report.
  */
-import { z } from "zod";
+import * as z from "zod/mini";
 import type { LoadedProvenance } from "../pep740/load.js";
 import { PREDICATE_SLSA_PROVENANCE_V1 } from "../pep740/models.js";
 import type { TargetReport } from "../verify/types.js";
+import "../util/zod.js"; // English issue messages
 
 /**
  * Build types whose externalParameters pyprov understands: GitHub Actions
@@ -24,21 +25,21 @@ const StringRecord = z.record(z.string(), z.unknown());
 
 export const SlsaPredicateSchema = z.looseObject({
   buildDefinition: z.looseObject({
-    buildType: z.string().min(1),
+    buildType: z.string().check(z.minLength(1)),
     externalParameters: StringRecord,
-    internalParameters: z.unknown().optional(),
-    resolvedDependencies: z
-      .array(
+    internalParameters: z.optional(z.unknown()),
+    resolvedDependencies: z.optional(
+      z.array(
         z.looseObject({
-          uri: z.string().optional(),
-          digest: z.record(z.string(), z.string()).optional(),
+          uri: z.optional(z.string()),
+          digest: z.optional(z.record(z.string(), z.string())),
         }),
-      )
-      .optional(),
+      ),
+    ),
   }),
   runDetails: z.looseObject({
-    builder: z.looseObject({ id: z.string().min(1) }),
-    metadata: z.looseObject({ invocationId: z.string().optional() }).optional(),
+    builder: z.looseObject({ id: z.string().check(z.minLength(1)) }),
+    metadata: z.optional(z.looseObject({ invocationId: z.optional(z.string()) })),
   }),
 });
 export type SlsaPredicate = z.infer<typeof SlsaPredicateSchema>;

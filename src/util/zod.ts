@@ -1,4 +1,14 @@
-import type { z } from "zod";
+import * as z from "zod/mini";
+import en from "zod/v4/locales/en.js";
+
+// zod/mini, unlike classic zod, registers no locale: without this every issue
+// would read "Invalid input". Every module that defines schemas imports this
+// one, so the English messages are in place before anything is parsed.
+z.config(en());
+
+/** `schema` with a `description` for the JSON Schema generated from it (classic zod's `.describe()`). */
+export const described = <T extends z.ZodMiniType>(schema: T, description: string): T =>
+  schema.check(z.describe(description));
 
 /** Render a JSON path the way a person reads it: `a.b[0].c`. */
 export function formatPath(path: readonly PropertyKey[]): string {
@@ -11,7 +21,7 @@ export function formatPath(path: readonly PropertyKey[]): string {
 }
 
 /** The first zod issue, as one line: `at <path>: <message>`. */
-export function describeZodError(err: z.ZodError): string {
+export function describeZodError(err: z.core.$ZodError): string {
   const issue = err.issues[0];
   if (!issue) return "invalid";
   let message = issue.message;
