@@ -23,10 +23,39 @@ export const base64Bytes = z.pipe(
   }),
 );
 
-const B64_RE = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}(?:==)?|[A-Za-z0-9+/]{3}=?)?$/;
+/** Whether a char code is in the standard base64 alphabet (RFC 4648 Table 1). */
+function isBase64Char(c: number): boolean {
+  return (
+    (c >= 0x41 && c <= 0x5a) || // A-Z
+    (c >= 0x61 && c <= 0x7a) || // a-z
+    (c >= 0x30 && c <= 0x39) || // 0-9
+    c === 0x2b || // +
+    c === 0x2f // /
+  );
+}
+
+/**
+ * Exactly the strings /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}(?:==)?|[A-Za-z0-9+/]{3}=?)?$/
+ * matches, checked in one pass (the regular expression cost ~0.1 ms per
+ * attestation): alphabet characters, then "==" after a final group of two or
+ * "=" after a final group of three, and never a lone character in the last group.
+ */
+export function isStrictBase64(s: string): boolean {
+  let n = s.length;
+  if (n >= 2 && s.charCodeAt(n - 1) === 0x3d && s.charCodeAt(n - 2) === 0x3d) {
+    if (n % 4 !== 0) return false; // "xx==" completes a group of four
+    n -= 2;
+  } else if (n >= 1 && s.charCodeAt(n - 1) === 0x3d) {
+    if (n % 4 !== 0) return false; // "xxx=" completes a group of four
+    n -= 1;
+  }
+  if (n % 4 === 1) return false;
+  for (let i = 0; i < n; i++) if (!isBase64Char(s.charCodeAt(i))) return false;
+  return true;
+}
 
 export function decodeBase64Strict(s: string): Buffer | undefined {
-  if (!B64_RE.test(s)) return undefined;
+  if (!isStrictBase64(s)) return undefined;
   return Buffer.from(s, "base64");
 }
 
