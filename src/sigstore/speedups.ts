@@ -20,7 +20,8 @@
  *    attestation. A leaf is never a trusted certificate: its signature is
  *    always checked.
  */
-import { ASN1Obj, X509Certificate } from "@sigstore/core";
+import { ASN1Obj, X509Certificate, crypto as coreCrypto } from "@sigstore/core";
+import type { KeyObject } from "node:crypto";
 
 const INSTALLED = Symbol.for("pyprov.sigstore-speedups");
 
@@ -95,6 +96,11 @@ function deepFreeze(node: Node): void {
 const clones = new WeakSet<X509Certificate>();
 const certificateDers = new WeakMap<X509Certificate, Buffer>();
 
+/** A frozen (never edited) tree, copied: what parsing its DER again would give, minus the parsing. */
+export function copyTree(node: Node): Node {
+  return new ASN1Obj(node.tag, Buffer.from(node.value), node.subs.map(copyTree));
+}
+
 /** A certificate's DER, encoded once (its tree frozen from then on); clones are encoded each time. */
 export function certificateDer(cert: X509Certificate): Buffer {
   if (clones.has(cert)) return cert.root.toDER();
@@ -118,10 +124,24 @@ export function installSigstoreSpeedups(): void {
   const cert = X509Certificate.prototype;
   const originalVerify = cert.verify;
   const verified = new WeakMap<X509Certificate, WeakMap<X509Certificate, boolean>>();
+  const issuerKeys = new WeakMap<X509Certificate, KeyObject>();
   cert.verify = function verify(this: X509Certificate, issuer?: X509Certificate): boolean {
     const key = issuer ?? this;
-    if (!trustedCertificates.has(this) || !trustedCertificates.has(key)) {
-      return originalVerify.call(this, issuer);
+    if (!trustedCertificates.has(key)) return originalVerify.call(this, issuer);
+    if (!trustedCertificates.has(this)) {
+      // A leaf (or any untrusted certificate) against a trusted issuer: checked
+      // every time, as the original does, with the issuer's key made once.
+      let publicKey = issuerKeys.get(key);
+      if (publicKey === undefined) {
+        publicKey = coreCrypto.createPublicKey(key.publicKey);
+        issuerKeys.set(key, publicKey);
+      }
+      return coreCrypto.verify(
+        this.tbsCertificate.toDER(),
+        publicKey,
+        this.signatureValue,
+        this.signatureAlgorithm,
+      );
     }
     let byIssuer = verified.get(this);
     const known = byIssuer?.get(key);
@@ -139,7 +159,9 @@ export function installSigstoreSpeedups(): void {
     return certificateDer(this).equals(certificateDer(other));
   };
   cert.clone = function clone(this: X509Certificate): X509Certificate {
-    const copy = X509Certificate.parse(Buffer.from(certificateDer(this)));
+    const copy = clones.has(this)
+      ? X509Certificate.parse(Buffer.from(this.root.toDER()))
+      : (certificateDer(this), new X509Certificate(copyTree(this.root)));
     clones.add(copy);
     return copy;
   };

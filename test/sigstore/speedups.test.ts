@@ -15,6 +15,7 @@ import { casePath, loadManifest, trustedRootPath } from "../support/corpus.js";
 
 // Capture the library's own implementation before anything installs the speedups.
 const originalToDER = ASN1Obj.prototype.toDER;
+const originalVerify = X509Certificate.prototype.verify;
 
 function realCertificates(): Buffer<ArrayBuffer>[] {
   const ders: Buffer<ArrayBuffer>[] = [];
@@ -181,6 +182,52 @@ describe("installSigstoreSpeedups", () => {
     // Editing the memoised original itself is refused instead of leaving stale bytes behind.
     expect(() => leaf.extensions.splice(0, 1)).toThrow(TypeError);
     expect(leaf.root.toDER().equals(certs.at(-1)!)).toBe(true);
+  });
+
+  it("clone() of a memoised certificate is the tree parsing its DER gives, with its own bytes", () => {
+    const shape = (n: ASN1Obj): unknown => [
+      n.tag.toDER(),
+      n.value.toString("hex"),
+      n.subs.map(shape),
+    ];
+    for (const der of certs) {
+      const cert = X509Certificate.parse(Buffer.from(der));
+      const copy = cert.clone();
+      expect(shape(copy.root)).toStrictEqual(shape(ASN1Obj.parseBuffer(Buffer.from(der))));
+      // Its bytes are its own: scribbling on the copy leaves the original intact.
+      copy.signatureValue.fill(0);
+      expect(cert.root.toDER().equals(der)).toBe(true);
+      // A clone of a clone (an editable tree) is still exact.
+      expect(copy.clone().root.toDER().equals(copy.root.toDER())).toBe(true);
+    }
+  });
+
+  it("a leaf against a trusted issuer is checked every time, with the issuer's key made once", () => {
+    const root = JSON.parse(readFileSync(trustedRootPath("production"), "utf8")) as {
+      certificateAuthorities: { certChain: { certificates: { rawBytes: string }[] } }[];
+    };
+    const [intermediate] = root.certificateAuthorities
+      .at(-1)!
+      .certChain.certificates.map((c) => X509Certificate.parse(Buffer.from(c.rawBytes, "base64")));
+    registerTrustedCertificates([intermediate!]);
+    // Leaves issued by that intermediate (the corpus's recent production attestations).
+    const leaves = certs
+      .map((der) => X509Certificate.parse(Buffer.from(der)))
+      .filter((c) => c.issuer.equals(intermediate!.subject) && !c.isCA);
+    expect(leaves.length).toBeGreaterThan(3);
+    let good = 0;
+    for (const leaf of leaves) {
+      const expected = originalVerify.call(leaf, intermediate);
+      expect(leaf.verify(intermediate)).toBe(expected);
+      if (expected) good++;
+      const tampered = Buffer.from(originalToDER.call(leaf.root));
+      tampered[tampered.length - 3]! ^= 0x01;
+      expect(X509Certificate.parse(tampered).verify(intermediate)).toBe(false);
+    }
+    // Most were issued by this intermediate; the others by an older one with
+    // the same name, which both implementations must refuse alike.
+    expect(good).toBeGreaterThan(3);
+    expect(good).toBeLessThan(leaves.length);
   });
 
   it("installs once", () => {
