@@ -71,9 +71,10 @@ export interface VerifyOptions {
   onProgress?: (done: number, total: number) => void;
   /**
    * Worker threads that verify index provenance in parallel with the network
-   * (built package only): a count, or "auto" (from 32 inputs on, one per core
-   * but one when there are at least three cores). Default 0: everything on
-   * the calling thread.
+   * (built package only): a count (every such file goes to a worker), or
+   * "auto": from 32 inputs on, one worker per core but one (at most 4), and
+   * the calling thread keeps verifying whenever no started worker has room.
+   * Default 0: everything on the calling thread.
    */
   workers?: number | "auto";
   onWarning?: (message: string) => void;
@@ -201,17 +202,19 @@ export async function verifyDistributions(opts: VerifyOptions): Promise<VerifyRu
     );
   }
   // Verification workers for big runs (the CLI asks for them; see VerifyOptions.workers).
-  // "auto": with one or two cores the main thread (network, JSON, cache) and
-  // the workers would compete for the same cores, which measured slower than
-  // verifying inline; from three cores on, all but one verify.
+  // "auto" shares the work with this thread: it verifies whatever no started
+  // worker has room for, so a worker's start-up never delays a verdict and
+  // two cores are both used.
   const cores = availableParallelism();
+  const auto = opts.workers === "auto";
   const workers =
     opts.workers === "auto"
-      ? jobs.length >= WORKERS_FROM_JOBS && cores > 2
+      ? jobs.length >= WORKERS_FROM_JOBS && cores > 1
         ? Math.min(4, cores - 1)
         : 0
       : (opts.workers ?? 0);
-  const pool = workers > 0 ? VerifierPool.create(workers, trustRoot) : undefined;
+  const pool =
+    workers > 0 ? VerifierPool.create(workers, trustRoot, { shareWithMain: auto }) : undefined;
   let done = 0;
   let files = 0;
   const perJob = await mapPool(jobs, concurrency, async (job) => {
@@ -350,7 +353,8 @@ async function verifySlot(
       identities,
     };
     try {
-      report = pool ? await pool.run(job) : verifyProvenanceBytes(job, crypto);
+      const inline = () => verifyProvenanceBytes(job, crypto);
+      report = pool ? await pool.run(job, inline) : inline();
     } catch (err) {
       return errorReport(file, err);
     }

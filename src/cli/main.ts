@@ -115,7 +115,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option("--concurrency <N>", "requests in flight at once (default 16)")
     .option(
       "--workers <N>",
-      "verification threads: a number, or auto (default: for 32+ targets on 3+ cores, all cores but one)",
+      "verification threads: a number, or auto (default: for 32+ targets, all cores but one, with this thread verifying whatever they have no room for)",
     )
     .option(
       "--trusted-root <FILE>",

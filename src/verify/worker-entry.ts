@@ -12,25 +12,30 @@ import { verifyProvenanceBytes, type ProvenanceBytesJob } from "./provenance-byt
 interface Init {
   root: Uint8Array;
   source: string;
+  /** Shared with the pool (verify/workers.ts): [0] ready, [1] jobs in flight. */
+  state: Int32Array;
 }
 
 const init = workerData as Init;
 const crypto = new AttestationCryptoVerifier(parseTrustedRoot(Buffer.from(init.root), init.source));
+Atomics.store(init.state, 0, 1);
+
+function reply(job: ProvenanceBytesJob): object {
+  try {
+    return { report: verifyProvenanceBytes(job, crypto) };
+  } catch (err) {
+    return {
+      error: {
+        code: err instanceof PyprovError ? err.code : "INTERNAL",
+        message: err instanceof PyprovError ? err.message : describeError(err),
+        source: err instanceof PyprovError ? err.source : undefined,
+      },
+    };
+  }
+}
 
 parentPort?.on("message", (msg: { id: number; job: ProvenanceBytesJob }) => {
-  try {
-    const report = verifyProvenanceBytes(msg.job, crypto);
-    parentPort?.postMessage({ id: msg.id, report });
-  } catch (err) {
-    const code = err instanceof PyprovError ? err.code : "INTERNAL";
-    const source = err instanceof PyprovError ? err.source : undefined;
-    parentPort?.postMessage({
-      id: msg.id,
-      error: {
-        code,
-        message: err instanceof PyprovError ? err.message : describeError(err),
-        source,
-      },
-    });
-  }
+  const answer = reply(msg.job);
+  Atomics.sub(init.state, 1, 1); // room for the next job, before the reply is even read
+  parentPort?.postMessage({ id: msg.id, ...answer });
 });

@@ -2,8 +2,16 @@
  * A small pool of worker threads that verify provenance in parallel with the
  * main thread's network I/O: verification is CPU-bound (ECDSA, ASN.1, JSON),
  * so on a machine with several cores a run over many files finishes sooner.
- * Workers exist only in the built package (dist/verify-worker.js); a job that
- * cannot be sent to one is verified inline.
+ * Workers exist only in the built package (dist/verify-worker.js).
+ *
+ * With `shareWithMain`, the calling thread verifies too: a job goes to a
+ * worker only once that worker has started (loading the bundle and the
+ * trusted root takes it ~100-200 ms) and while it has fewer than
+ * MAX_IN_FLIGHT jobs; otherwise it is verified inline at once. On two cores
+ * this keeps both busy without ever waiting for a worker to start. Both
+ * facts live in memory shared with the worker: the main thread, busy
+ * verifying, may not return to its event loop (where messages arrive) until
+ * the run is nearly over.
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
@@ -22,7 +30,21 @@ type Reply =
 
 interface Slot {
   worker: Worker;
+  /** Jobs whose reply has not arrived yet (keeps the process alive while > 0). */
   busy: number;
+  /** Shared with the worker: [READY] is 1 once it takes jobs; [IN_FLIGHT] jobs sent, not finished. */
+  state: Int32Array;
+}
+
+const READY = 0;
+const IN_FLIGHT = 1;
+
+/** Jobs queued on one worker before the main thread (when sharing) verifies the next itself. */
+const MAX_IN_FLIGHT = 2;
+
+export interface PoolOptions {
+  /** Verify on the calling thread whenever no started worker has room (see above). */
+  shareWithMain?: boolean;
 }
 
 export class VerifierPool {
@@ -34,12 +56,17 @@ export class VerifierPool {
   private nextId = 0;
   private failure: Error | undefined;
 
-  private constructor(size: number, root: LoadedTrustRoot) {
+  private constructor(
+    size: number,
+    root: LoadedTrustRoot,
+    private readonly shareWithMain: boolean,
+  ) {
     this.slots = Array.from({ length: size }, () => {
+      const state = new Int32Array(new SharedArrayBuffer(8));
       const worker = new Worker(WORKER_SCRIPT, {
-        workerData: { root: new Uint8Array(root.raw), source: root.source },
+        workerData: { root: new Uint8Array(root.raw), source: root.source, state },
       });
-      const slot: Slot = { worker, busy: 0 };
+      const slot: Slot = { worker, busy: 0, state };
       worker.on("message", (msg: Reply) => {
         // An idle worker must not keep the process alive; a busy one must.
         if (--slot.busy === 0) worker.unref();
@@ -63,21 +90,50 @@ export class VerifierPool {
   }
 
   /** A pool of `size` workers, or undefined when the worker script is not built. */
-  static create(size: number, root: LoadedTrustRoot): VerifierPool | undefined {
+  static create(
+    size: number,
+    root: LoadedTrustRoot,
+    opts: PoolOptions = {},
+  ): VerifierPool | undefined {
     if (size < 1 || !existsSync(WORKER_SCRIPT)) return undefined;
-    return new VerifierPool(size, root);
+    return new VerifierPool(size, root, opts.shareWithMain === true);
   }
 
-  /** Verify on the least busy worker. Rejects with the worker's PyprovError, or on a worker crash. */
-  run(job: ProvenanceBytesJob): Promise<TargetReport> {
+  /**
+   * Verify on the least busy worker, or (when sharing with the main thread
+   * and no started worker has room) with `inline`. Rejects with the worker's
+   * PyprovError, or on a worker crash.
+   */
+  run(job: ProvenanceBytesJob, inline: () => TargetReport): Promise<TargetReport> {
     if (this.failure) return Promise.reject(this.failure);
-    const slot = this.slots.reduce((a, b) => (b.busy < a.busy ? b : a));
+    const candidates = this.shareWithMain
+      ? this.slots.filter(
+          (s) =>
+            Atomics.load(s.state, READY) === 1 && Atomics.load(s.state, IN_FLIGHT) < MAX_IN_FLIGHT,
+        )
+      : this.slots;
+    if (candidates.length === 0) {
+      try {
+        return Promise.resolve(inline());
+      } catch (err) {
+        return Promise.reject(err as Error);
+      }
+    }
+    const slot = candidates.reduce((a, b) =>
+      Atomics.load(b.state, IN_FLIGHT) < Atomics.load(a.state, IN_FLIGHT) ? b : a,
+    );
     const id = this.nextId++;
     return new Promise<TargetReport>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       if (slot.busy++ === 0) slot.worker.ref();
+      Atomics.add(slot.state, IN_FLIGHT, 1);
       slot.worker.postMessage({ id, job });
     });
+  }
+
+  /** Whether at least one worker has loaded the trusted root and takes jobs. */
+  hasStartedWorker(): boolean {
+    return this.slots.some((s) => Atomics.load(s.state, READY) === 1);
   }
 
   private fail(err: Error): void {

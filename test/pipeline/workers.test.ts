@@ -6,7 +6,14 @@
 import { existsSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { verifyDistributions, type VerifyRun } from "../../src/pipeline.js";
-import { WORKER_SCRIPT } from "../../src/verify/workers.js";
+import { loadTrustedRoot } from "../../src/sigstore/trust-root.js";
+import { AttestationCryptoVerifier } from "../../src/sigstore/verifier.js";
+import {
+  verifyProvenanceBytes,
+  type ProvenanceBytesJob,
+} from "../../src/verify/provenance-bytes.js";
+import type { TargetReport } from "../../src/verify/types.js";
+import { VerifierPool, WORKER_SCRIPT } from "../../src/verify/workers.js";
 import { SyntheticIndex, requirementsText } from "../support/synthetic-index.js";
 
 const si = new SyntheticIndex({
@@ -83,5 +90,73 @@ describe("verification workers", () => {
     expect(pooled.results[0]!.identity).toEqual(inline.results[0]!.identity);
     expect(pooled.exitCode).toBe(2);
     expect(inline.exitCode).toBe(2);
+  });
+});
+
+describe("a pool sharing the work with the main thread", () => {
+  it("verifies inline until a worker has started, then hands it at most two jobs at a time", async () => {
+    const root = loadTrustedRoot(si.root);
+    const crypto = new AttestationCryptoVerifier(root);
+    const [file] = si.release("good", "1.0.0");
+    const job: ProvenanceBytesJob = {
+      file: { filename: file!.filename, sha256: file!.sha256 },
+      body: file!.provenance as Buffer,
+      source: "test provenance",
+      expectations: {},
+      identities: undefined,
+    };
+    let inlineCalls = 0;
+    const inline = (): TargetReport => {
+      inlineCalls++;
+      return verifyProvenanceBytes(job, crypto);
+    };
+    const expected = JSON.stringify(inline());
+    inlineCalls = 0;
+
+    const pool = VerifierPool.create(1, root, { shareWithMain: true })!;
+    try {
+      // The worker cannot have started yet: the job is verified here, at once.
+      expect(JSON.stringify(await pool.run(job, inline))).toBe(expected);
+      expect(inlineCalls).toBe(1);
+      // Wait for the worker (it says so through shared memory, not a message).
+      const deadline = Date.now() + 20_000;
+      while (!pool.hasStartedWorker()) {
+        if (Date.now() > deadline) throw new Error("the worker never started");
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      // Three jobs at once: two go to the worker, the third is verified here.
+      const before = inlineCalls;
+      const reports = await Promise.all([1, 2, 3].map(() => pool.run(job, inline)));
+      expect(inlineCalls - before).toBe(1);
+      for (const r of reports) expect(JSON.stringify(r)).toBe(expected);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it("a job the worker rejects is an error there as inline", async () => {
+    const root = loadTrustedRoot(si.root);
+    const crypto = new AttestationCryptoVerifier(root);
+    const [file] = si.release("junk", "1.0.0");
+    const job: ProvenanceBytesJob = {
+      file: { filename: file!.filename, sha256: file!.sha256 },
+      body: Buffer.from('{"version": 1}'),
+      source: "junk provenance",
+      expectations: {},
+      identities: undefined,
+    };
+    const pool = VerifierPool.create(1, root)!; // not sharing: always the worker
+    try {
+      const viaWorker = await pool
+        .run(job, () => verifyProvenanceBytes(job, crypto))
+        .then(
+          () => "verified",
+          (err: Error) => err.message,
+        );
+      expect(viaWorker).toContain("not a PEP 740 provenance object");
+      expect(() => verifyProvenanceBytes(job, crypto)).toThrow(viaWorker);
+    } finally {
+      await pool.close();
+    }
   });
 });
