@@ -19,28 +19,59 @@ rmSync(new URL("../dist", import.meta.url), { recursive: true, force: true });
  * "node:fs"` alone loads fs/promises, readline and the stream stack, and
  * `node:process` or `node:util` about as much (30-40 internal modules each,
  * ~15 ms of start-up here). require() returns the object and leaves those
- * getters alone until something actually uses them.
+ * getters alone until something actually uses them. pyprov's own imports
+ * become one small ES module per built-in whose named exports each read one
+ * property, so every importer shares it (a CommonJS wrapper would copy the
+ * built-in's whole export list into a new namespace per importing module).
  */
 const LAZY_BUILTINS = new Set(["node:child_process"]);
+
+/** Export names of a built-in (those that are identifiers), read from this Node at build time. */
+function builtinExportNames(id) {
+  return Object.keys(require(id)).filter(
+    (k) => /^[A-Za-z_][\w$]*$/.test(k) && k !== "default", // never $builtin or $read
+  );
+}
 
 const builtinsByRequire = {
   name: "builtins-by-require",
   setup(b) {
-    b.onResolve({ filter: /^node:/ }, (args) =>
-      args.namespace === "pyprov-builtin"
-        ? { path: args.path, external: true }
-        : { path: args.path, namespace: "pyprov-builtin" },
-    );
-    b.onLoad({ filter: /.*/, namespace: "pyprov-builtin" }, (args) => ({
-      contents: LAZY_BUILTINS.has(args.path)
-        ? // Loaded on first use: commander requires child_process (28 internal
-          // modules: net, dgram, streams) only to spawn executable subcommands,
-          // which pyprov does not have.
-          `let m; const load = () => (m ??= require(${JSON.stringify(args.path)}));
-           module.exports = new Proxy({}, { get: (_, k) => load()[k], has: (_, k) => k in load() });`
-        : `module.exports = require(${JSON.stringify(args.path)});`,
-      loader: "js",
-    }));
+    b.onResolve({ filter: /^node:/ }, (args) => {
+      if (args.namespace === "pyprov-builtin") return { path: args.path, external: true };
+      // An ES import gets named exports that read the one property each
+      // imports (esbuild drops the unused ones); require() gets the object.
+      const esm = args.kind === "import-statement" || args.kind === "dynamic-import";
+      return {
+        path: args.path,
+        namespace: "pyprov-builtin",
+        pluginData: { esm: esm && !LAZY_BUILTINS.has(args.path) },
+      };
+    });
+    b.onLoad({ filter: /.*/, namespace: "pyprov-builtin" }, (args) => {
+      const id = JSON.stringify(args.path);
+      if (args.pluginData?.esm) {
+        const names = builtinExportNames(args.path);
+        return {
+          contents: [
+            `const $builtin = require(${id});`,
+            `const $read = (k) => $builtin[k];`,
+            `export default $builtin;`,
+            ...names.map((n) => `export const ${n} = /* @__PURE__ */ $read(${JSON.stringify(n)});`),
+          ].join("\n"),
+          loader: "js",
+        };
+      }
+      return {
+        contents: LAZY_BUILTINS.has(args.path)
+          ? // Loaded on first use: commander requires child_process (28 internal
+            // modules: net, dgram, streams) only to spawn executable subcommands,
+            // which pyprov does not have.
+            `let m; const load = () => (m ??= require(${id}));
+             module.exports = new Proxy({}, { get: (_, k) => load()[k], has: (_, k) => k in load() });`
+          : `module.exports = require(${id});`,
+        loader: "js",
+      };
+    });
   },
 };
 

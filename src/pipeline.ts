@@ -36,7 +36,7 @@ import { mapPool } from "./util/pool.js";
 import { verifyProvenanceBytes } from "./verify/provenance-bytes.js";
 import { errorReport, failedReport, missingReport, decorate } from "./verify/reports.js";
 import { verifyTarget } from "./verify/target.js";
-import { VerifierPool } from "./verify/workers.js";
+import type { VerifierPool } from "./verify/workers.js";
 import type { TargetReport } from "./verify/types.js";
 
 /** What to verify: a command-line target (file, NAME==VERSION, NAME, pypi:FILE, URL). */
@@ -213,8 +213,13 @@ export async function verifyDistributions(opts: VerifyOptions): Promise<VerifyRu
         ? Math.min(4, cores - 1)
         : 0
       : (opts.workers ?? 0);
+  // Loaded only when used: node:worker_threads is ~10 internal modules of start-up.
   const pool =
-    workers > 0 ? VerifierPool.create(workers, trustRoot, { shareWithMain: auto }) : undefined;
+    workers > 0
+      ? (await import("./verify/workers.js")).VerifierPool.create(workers, trustRoot, {
+          shareWithMain: auto,
+        })
+      : undefined;
   let done = 0;
   let files = 0;
   const perJob = await mapPool(jobs, concurrency, async (job) => {

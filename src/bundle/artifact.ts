@@ -2,15 +2,16 @@
  * The artifact a bundle is verified against: a file, or `sha256:HEX`.
  *
  * An argument that looks like `sha256:<64 hex>` is always a digest (a file
- * with that exact name must be given as `./sha256:...`). Files are hashed as
- * they stream. Only a message signature needs the bytes themselves (the
+ * with that exact name must be given as `./sha256:...`). Files are hashed in
+ * chunks, in constant memory. Only a message signature needs the bytes themselves (the
  * signature is over them); those are read into memory up to
  * {@link MAX_ARTIFACT_BYTES_IN_MEMORY}, and larger files are verified from
  * their digest like `sha256:HEX` is.
  */
 import { createHash } from "node:crypto";
-import { createReadStream, statSync } from "node:fs";
+import { statSync } from "node:fs";
 import { PyprovError } from "../errors.js";
+import { hashFileSync } from "../util/hash-file.js";
 import { readInputFile } from "../util/read-input.js";
 import type { DigestAlgorithm } from "./prehashed.js";
 
@@ -54,20 +55,12 @@ function unreadable(path: string, err: unknown): PyprovError {
   );
 }
 
-async function hashStream(
-  path: string,
-  algorithms: DigestAlgorithm[],
-): Promise<Map<string, Buffer>> {
-  const hashes = algorithms.map((a) => [a, createHash(a)] as const);
-  await new Promise<void>((resolve, reject) => {
-    createReadStream(path, { highWaterMark: 1 << 20 })
-      .on("data", (chunk) => {
-        for (const [, h] of hashes) h.update(chunk);
-      })
-      .on("error", (err) => reject(unreadable(path, err)))
-      .on("end", () => resolve());
-  });
-  return new Map(hashes.map(([a, h]) => [a, h.digest()]));
+function hashPath(path: string, algorithms: DigestAlgorithm[]): Map<string, Buffer> {
+  try {
+    return hashFileSync(path, algorithms);
+  } catch (err) {
+    throw unreadable(path, err);
+  }
 }
 
 /**
@@ -105,7 +98,7 @@ export async function resolveArtifact(
     bytes = readInputFile(arg.path, MAX_ARTIFACT_BYTES_IN_MEMORY);
     digests = new Map(algorithms.map((a) => [a, createHash(a).update(bytes!).digest()]));
   } else {
-    digests = await hashStream(arg.path, algorithms);
+    digests = hashPath(arg.path, algorithms);
   }
   return {
     display: arg.display,

@@ -1,11 +1,11 @@
 /**
- * Local targets: distribution files on disk (hashed as streamed) and the
+ * Local targets: distribution files on disk (hashed in chunks) and the
  * provenance files that sit beside them.
  */
-import { createHash } from "node:crypto";
-import { createReadStream, existsSync, statSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { basename } from "node:path";
 import { PyprovError } from "../errors.js";
+import { hashFileSync } from "../util/hash-file.js";
 
 /** Sidecar names pyprov looks for beside DIST, in this order. */
 export const SIDECAR_SUFFIXES = [
@@ -21,7 +21,7 @@ export interface HashedFile {
   size: number;
 }
 
-/** sha256 of a file, streamed in constant memory. */
+/** sha256 of a file, read in constant memory. */
 export async function hashFile(path: string): Promise<HashedFile> {
   let size: number;
   try {
@@ -38,18 +38,14 @@ export async function hashFile(path: string): Promise<HashedFile> {
       { source: path },
     );
   }
-  const hash = createHash("sha256");
-  await new Promise<void>((resolve, reject) => {
-    createReadStream(path, { highWaterMark: 1 << 20 })
-      .on("data", (chunk) => hash.update(chunk))
-      .on("error", (err) =>
-        reject(
-          new PyprovError("INPUT_UNREADABLE", `cannot read file: ${err.message}`, { source: path }),
-        ),
-      )
-      .on("end", () => resolve());
-  });
-  return { path, filename: basename(path), sha256: hash.digest("hex"), size };
+  let sha256: string;
+  try {
+    sha256 = hashFileSync(path, ["sha256"]).get("sha256")!.toString("hex");
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    throw new PyprovError("INPUT_UNREADABLE", `cannot read file: ${message}`, { source: path });
+  }
+  return { path, filename: basename(path), sha256, size };
 }
 
 export interface Sidecars {
