@@ -93,18 +93,23 @@ describe("verification workers", () => {
   });
 });
 
+/** A job for the first file of `project` 1.0.0, with the index's provenance or `body`. */
+function jobFor(project: string, body?: Buffer): ProvenanceBytesJob {
+  const [file] = si.release(project, "1.0.0");
+  return {
+    file: { filename: file!.filename, sha256: file!.sha256 },
+    body: body ?? (file!.provenance as Buffer),
+    source: `${project} provenance`,
+    expectations: {},
+    identities: undefined,
+  };
+}
+
 describe("a pool sharing the work with the main thread", () => {
   it("verifies inline until a worker has started, then hands it at most two jobs at a time", async () => {
     const root = loadTrustedRoot(si.root);
     const crypto = new AttestationCryptoVerifier(root);
-    const [file] = si.release("good", "1.0.0");
-    const job: ProvenanceBytesJob = {
-      file: { filename: file!.filename, sha256: file!.sha256 },
-      body: file!.provenance as Buffer,
-      source: "test provenance",
-      expectations: {},
-      identities: undefined,
-    };
+    const job = jobFor("good");
     let inlineCalls = 0;
     const inline = (): TargetReport => {
       inlineCalls++;
@@ -137,14 +142,7 @@ describe("a pool sharing the work with the main thread", () => {
   it("a job the worker rejects is an error there as inline", async () => {
     const root = loadTrustedRoot(si.root);
     const crypto = new AttestationCryptoVerifier(root);
-    const [file] = si.release("junk", "1.0.0");
-    const job: ProvenanceBytesJob = {
-      file: { filename: file!.filename, sha256: file!.sha256 },
-      body: Buffer.from('{"version": 1}'),
-      source: "junk provenance",
-      expectations: {},
-      identities: undefined,
-    };
+    const job = jobFor("junk", Buffer.from('{"version": 1}'));
     const pool = VerifierPool.create(1, root)!; // not sharing: always the worker
     try {
       const viaWorker = await pool
