@@ -40,7 +40,7 @@ const READY = 0;
 const IN_FLIGHT = 1;
 
 /** Jobs queued on one worker before the main thread (when sharing) verifies the next itself. */
-const MAX_IN_FLIGHT = 2;
+const MAX_IN_FLIGHT = 4;
 
 export interface PoolOptions {
   /** Verify on the calling thread whenever no started worker has room (see above). */
