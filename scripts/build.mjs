@@ -38,9 +38,10 @@ const builtinsByRequire = {
   setup(b) {
     b.onResolve({ filter: /^node:/ }, (args) => {
       if (args.namespace === "pyprov-builtin") return { path: args.path, external: true };
-      // An ES import gets named exports that read the one property each
-      // imports (esbuild drops the unused ones); require() gets the object.
-      const esm = args.kind === "import-statement" || args.kind === "dynamic-import";
+      // An import statement gets named exports that read the one property
+      // each imports (esbuild drops the unused ones); require() and import()
+      // get the object itself.
+      const esm = args.kind === "import-statement";
       return {
         path: args.path,
         namespace: "pyprov-builtin",
