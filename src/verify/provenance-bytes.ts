@@ -25,7 +25,11 @@ export function verifyProvenanceBytes(
   job: ProvenanceBytesJob,
   crypto: AttestationCryptoVerifier,
 ): TargetReport {
-  const provenance = parseProvenance(Buffer.from(job.body), job.source);
+  const body = job.body;
+  const bytes = Buffer.isBuffer(body)
+    ? body
+    : Buffer.from(body.buffer, body.byteOffset, body.byteLength); // a view, not a copy
+  const provenance = parseProvenance(bytes, job.source);
   const report = verifyTarget(job.file, provenance, {
     crypto,
     expectations: job.expectations,

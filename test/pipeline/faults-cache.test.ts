@@ -4,6 +4,7 @@
  * negative entries, --no-cache). A network problem is never a verdict: it is
  * exit 2 with NETWORK (or a more precise code), never "verified" or "missing".
  */
+import { createHash } from "node:crypto";
 import { existsSync, readFileSync, truncateSync, writeFileSync } from "node:fs";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { verifyDistributions, type TargetInput, type VerifyOptions } from "../../src/pipeline.js";
@@ -304,6 +305,22 @@ describe("the provenance cache", () => {
     si.index.resetCounts();
     await verify({ targets: release("gamma"), noCache: false, cacheDir });
     expect(si.provenanceRequests()).toBe(0);
+  });
+
+  it("a cached body rewritten together with its meta is an error, never a pass", async () => {
+    const cacheDir = si.freshCacheDir();
+    await verify({ targets: release("gamma"), noCache: false, cacheDir });
+    const [forged] = gamma as [SynthFile, SynthFile];
+    const p = entryPaths(cacheDir, forged.sha256);
+    const fake = Buffer.from('{"version": 1, "attestation_bundles": "forged"}');
+    writeFileSync(p.body, fake);
+    const meta = JSON.parse(readFileSync(p.meta, "utf8")) as Record<string, unknown>;
+    const sha256 = createHash("sha256").update(fake).digest("hex");
+    writeFileSync(p.meta, JSON.stringify({ ...meta, sha256, size: fake.length }));
+    const run = await verify({ targets: release("gamma"), noCache: false, cacheDir });
+    expect(run.exitCode).toBe(2);
+    expect(run.results.map((r) => r.verdict)).toEqual(["error", "verified"]);
+    expect(run.results[0]!.error?.code).toBe("INPUT_MALFORMED");
   });
 
   it("a cached 404 is reused until it expires, then asked again", async () => {

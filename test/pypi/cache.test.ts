@@ -235,6 +235,25 @@ describe("corrupt entries", () => {
     });
   }
 
+  it("a body that only looks like JSON, with a matching meta, is read back: verification parses it in full", () => {
+    // Only deliberate tampering (body and meta rewritten together) gets here;
+    // the provenance parser then rejects it as malformed (an error, never a pass).
+    const { cache, dir } = fresh();
+    cache.putProvenance(KEY, body, { url: URL1 });
+    const p = entryPaths(dir, KEY);
+    const fake = Buffer.from(" {not json} \n");
+    writeFileSync(p.body, fake);
+    const m = JSON.parse(readFileSync(p.meta, "utf8")) as Record<string, unknown>;
+    writeFileSync(p.meta, JSON.stringify({ ...m, sha256: sha(fake), size: fake.length }));
+    expect(cache.get(KEY)).toMatchObject({ kind: "hit", body: fake });
+    for (const notAnObject of ["[1, 2]", "{", "}", "  ", '"{}"']) {
+      const junk = Buffer.from(notAnObject);
+      writeFileSync(p.body, junk);
+      writeFileSync(p.meta, JSON.stringify({ ...m, sha256: sha(junk), size: junk.length }));
+      expect(cache.get(KEY), notAnObject).toEqual({ kind: "miss", reason: "corrupt" });
+    }
+  });
+
   it("a corrupt positive entry still lets a fresh negative entry through", () => {
     const { cache, dir } = fresh();
     cache.putProvenance(KEY, body, { url: URL1 });
