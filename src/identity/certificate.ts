@@ -57,11 +57,16 @@ export type SubjectAlternativeNames = GeneralNames;
 
 export interface DecodedCertificate {
   der: Uint8Array;
-  /** Lowercase hex. */
+  /** The serial number's value in lowercase hex, whole bytes (as OpenSSL prints it). */
   serialNumber: string;
-  /** Issuer and subject distinguished names (RFC 4514 text); not the OIDC issuer. */
-  issuer: string;
-  subject: string;
+  /**
+   * Issuer and subject distinguished names as OpenSSL renders them, joined
+   * with ", "; not the OIDC issuer. Rendered on first read (no verification
+   * step needs them): a certificate OpenSSL cannot read throws
+   * {@link CertificateDecodeError} then.
+   */
+  readonly issuer: string;
+  readonly subject: string;
   notBefore: Date;
   notAfter: Date;
   san: SubjectAlternativeNames;
@@ -204,24 +209,39 @@ function parseX509(
   parsed: CoreX509Certificate | undefined,
 ): { decoded: DecodedCertificate; extensions: RawExtension[] } {
   let core: CoreX509Certificate;
-  let native: NodeX509Certificate;
   try {
     core = parsed ?? CoreX509Certificate.parse(Buffer.from(bytes));
-    native = new NodeX509Certificate(bytes);
   } catch (err) {
     fail(`not an X.509 certificate: ${errorText(err)}`);
   }
-  if (Number.isNaN(core.notBefore.getTime()) || Number.isNaN(core.notAfter.getTime())) {
+  // @sigstore/core reads fields by position: a tree that is not shaped like a
+  // certificate shows here, as a missing field.
+  let notBefore: Date;
+  let notAfter: Date;
+  let serialNumber: string;
+  try {
+    notBefore = core.notBefore;
+    notAfter = core.notAfter;
+    serialNumber = serialHex(core.serialNumber);
+  } catch (err) {
+    fail(`not an X.509 certificate: ${errorText(err)}`);
+  }
+  if (Number.isNaN(notBefore.getTime()) || Number.isNaN(notAfter.getTime())) {
     fail("certificate validity dates are not valid times");
   }
   try {
+    const names = lazyNames(bytes);
     const decoded: DecodedCertificate = {
       der: bytes,
-      serialNumber: native.serialNumber.toLowerCase(),
-      issuer: (native.issuer ?? "").split("\n").join(", "),
-      subject: (native.subject ?? "").split("\n").join(", "),
-      notBefore: core.notBefore,
-      notAfter: core.notAfter,
+      serialNumber,
+      get issuer() {
+        return names().issuer;
+      },
+      get subject() {
+        return names().subject;
+      },
+      notBefore,
+      notAfter,
       san: { uris: [], emails: [], otherNames: [], dns: [] },
       claims: {},
       fulcioExtensions: {},
@@ -249,6 +269,38 @@ function parseX509(
   } catch (err) {
     fail(`certificate fields cannot be decoded: ${errorText(err)}`);
   }
+}
+
+/**
+ * A DER INTEGER's content as OpenSSL prints a serial number: the value in hex
+ * (two digits a byte, no sign padding), "-" before a negative one.
+ */
+export function serialHex(content: Uint8Array): string {
+  if (content.length === 0) throw new Error("empty serial number");
+  let n = BigInt(`0x${Buffer.from(content).toString("hex")}`);
+  if (content[0]! & 0x80) n -= 1n << BigInt(content.length * 8);
+  const abs = n < 0n ? -n : n;
+  let h = abs.toString(16);
+  if (h.length % 2 === 1) h = `0${h}`;
+  return n < 0n ? `-${h}` : h;
+}
+
+/** The issuer and subject names, rendered by OpenSSL once, on first use. */
+function lazyNames(der: Uint8Array): () => { issuer: string; subject: string } {
+  let names: { issuer: string; subject: string } | undefined;
+  return () => {
+    if (names === undefined) {
+      let native: NodeX509Certificate;
+      try {
+        native = new NodeX509Certificate(der);
+      } catch (err) {
+        return fail(`certificate names cannot be rendered: ${errorText(err)}`);
+      }
+      const text = (dn: string | undefined) => (dn ?? "").split("\n").join(", ");
+      names = { issuer: text(native.issuer), subject: text(native.subject) };
+    }
+    return names;
+  };
 }
 
 function withExtension<T>(ext: RawExtension, decode: (value: Uint8Array) => T): T {

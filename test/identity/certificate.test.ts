@@ -5,6 +5,8 @@ import {
   KeyUsageFlags,
   KeyUsagesExtension,
 } from "@peculiar/x509";
+import { ASN1Obj } from "@sigstore/core";
+import { X509Certificate as NodeX509Certificate } from "node:crypto";
 import { beforeAll, describe, expect, it } from "vitest";
 import {
   CertificateDecodeError,
@@ -14,6 +16,7 @@ import {
   decodeDerUtf8String,
   decodeFulcioExtension,
   primaryIdentity,
+  serialHex,
   type DecodedCertificate,
   type FulcioClaims,
 } from "../../src/identity/certificate.js";
@@ -269,6 +272,51 @@ describe("decodeCertificate on synthetic certificates", () => {
       CertificateDecodeError,
     );
     expect(() => decodeCertificate(new Uint8Array([]))).toThrow(CertificateDecodeError);
+  });
+});
+
+describe("serial numbers and names", () => {
+  it("serialHex prints a serial as OpenSSL does: whole bytes, no sign padding, - when negative", () => {
+    const hex = (h: string) => serialHex(Buffer.from(h, "hex"));
+    expect(hex("01")).toBe("01");
+    expect(hex("0a1b2c")).toBe("0a1b2c");
+    expect(hex("00f1e2")).toBe("f1e2"); // the 00 only keeps a positive value positive
+    expect(hex("0000f1")).toBe("f1");
+    expect(hex("7f")).toBe("7f");
+    expect(hex("ff")).toBe("-01");
+    expect(hex("80")).toBe("-80");
+    expect(hex("ff00")).toBe("-0100");
+    expect(() => serialHex(new Uint8Array())).toThrow();
+  });
+
+  it("agrees with OpenSSL's own rendering of synthetic serials, issuer and subject", async () => {
+    for (const serialNumber of [
+      "01",
+      "7f",
+      "00f1e2d3c4",
+      "26b35bd7bef2e1349fa35b7cfe688ca2c29ac69c",
+    ]) {
+      const der = await makeCertificate({ serialNumber });
+      const openssl = new NodeX509Certificate(der);
+      const d = decodeCertificate(der);
+      expect(d.serialNumber, serialNumber).toBe(openssl.serialNumber.toLowerCase());
+      expect(d.issuer).toBe(openssl.issuer.split("\n").join(", "));
+      expect(d.subject).toBe(openssl.subject.split("\n").join(", "));
+    }
+  });
+
+  it("renders names only when read: a certificate OpenSSL refuses fails there, not before", async () => {
+    const der = Buffer.from(await makeCertificate());
+    // Signature BIT STRING with 8 unused bits: @sigstore/core does not look, OpenSSL refuses.
+    const signature = ASN1Obj.parseBuffer(Buffer.from(der)).subs[2]!;
+    const at = der.length - signature.value.length;
+    expect(der[at]).toBe(0);
+    der[at] = 8;
+    expect(() => new NodeX509Certificate(der)).toThrow();
+    const d = decodeCertificate(der);
+    expect(d.san.emails).toEqual(["someone@example.com"]);
+    expect(() => d.issuer).toThrow(CertificateDecodeError);
+    expect(() => d.subject).toThrow(/certificate names cannot be rendered/);
   });
 });
 

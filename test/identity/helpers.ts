@@ -147,6 +147,8 @@ export interface SyntheticOptions {
   /** Replace the default leaf usage extensions. */
   usage?: Extension[];
   extensions?: Extension[];
+  /** Hex (default 0a1b2c). */
+  serialNumber?: string;
 }
 
 let keys: webcrypto.CryptoKeyPair | undefined;
@@ -175,7 +177,7 @@ export async function makeCertificate(opts: SyntheticOptions = {}): Promise<Uint
     new ExtendedKeyUsageExtension(["1.3.6.1.5.5.7.3.3"]),
   ];
   const cert = await X509CertificateGenerator.createSelfSigned({
-    serialNumber: "0a1b2c",
+    serialNumber: opts.serialNumber ?? "0a1b2c",
     name: "CN=pyprov test",
     notBefore: new Date("2025-01-01T00:00:00Z"),
     notAfter: new Date("2025-01-01T00:10:00Z"),
