@@ -93,20 +93,29 @@ export function parseJsonText(text: string, source: string, maxDepth = MAX_JSON_
   }
 }
 
-/** Maximum bracket depth outside strings, stopping early once it exceeds limit. */
+/**
+ * Maximum bracket depth outside strings, stopping early once it exceeds limit.
+ * Strings are skipped with indexOf (most of an attestation is long base64
+ * strings): a quote ends a string unless an odd number of backslashes stands
+ * before it.
+ */
 export function jsonNestingDepth(text: string, limit = Infinity): number {
   let depth = 0;
   let max = 0;
-  let inString = false;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
-    if (inString) {
-      if (c === 0x5c /* \ */) i++;
-      else if (c === 0x22 /* " */) inString = false;
-      continue;
-    }
-    if (c === 0x22) inString = true;
-    else if (c === 0x5b /* [ */ || c === 0x7b /* { */) {
+    if (c === 0x22 /* " */) {
+      const start = i;
+      for (;;) {
+        i = text.indexOf('"', i + 1);
+        if (i < 0) return max; // unterminated: JSON.parse says so
+        let backslashes = 0;
+        while (i - backslashes - 1 > start && text.charCodeAt(i - backslashes - 1) === 0x5c) {
+          backslashes++;
+        }
+        if (backslashes % 2 === 0) break;
+      }
+    } else if (c === 0x5b /* [ */ || c === 0x7b /* { */) {
       depth++;
       if (depth > max) {
         max = depth;
@@ -126,10 +135,12 @@ export function readJsonFile(
   return { raw, value: parseJsonBytes(raw, path) };
 }
 
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
+
 export function parseJsonBytes(raw: Buffer, source: string): unknown {
   let text: string;
   try {
-    text = new TextDecoder("utf-8", { fatal: true }).decode(raw);
+    text = strictUtf8.decode(raw);
   } catch {
     throw new PyprovError("INPUT_MALFORMED", "not valid UTF-8 text", { source });
   }
