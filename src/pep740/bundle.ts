@@ -4,7 +4,7 @@
  * Only the first transparency entry is used, as pypi-attestations does:
  * extra entries never rescue a failure.
  */
-import { bundleFromJSON, type Bundle } from "@sigstore/bundle";
+import { assertBundleLatest, type Bundle } from "@sigstore/bundle";
 import type { Attestation } from "./models.js";
 import { INTOTO_PAYLOAD_TYPE } from "./models.js";
 
@@ -59,7 +59,57 @@ export function attestationToBundleJSON(att: Attestation): Record<string, unknow
   };
 }
 
-/** The parsed bundle, validated by @sigstore/bundle. Throws on invalid input. */
+/**
+ * The parsed bundle, validated by @sigstore/bundle (as bundleFromJSON would
+ * validate a v0.3 bundle). Built directly from the attestation's decoded
+ * bytes: exactly what parsing attestationToBundleJSON's output gives (tested),
+ * without encoding every field to base64 and decoding it again. Throws on
+ * invalid input.
+ */
 export function attestationToBundle(att: Attestation): Bundle {
-  return bundleFromJSON(attestationToBundleJSON(att));
+  const vm = att.verification_material;
+  const tle = vm.transparency_entries[0];
+  if (!tle) throw new Error("attestation has no transparency entries");
+  const proof = tle.inclusionProof;
+  const bundle: Bundle = {
+    mediaType: BUNDLE_V03_MEDIA_TYPE,
+    verificationMaterial: {
+      content: { $case: "certificate", certificate: { rawBytes: Buffer.from(vm.certificate) } },
+      tlogEntries: [
+        {
+          logIndex: tle.logIndex.toString(),
+          logId: { keyId: Buffer.from(tle.logId.keyId) },
+          kindVersion: { kind: tle.kindVersion.kind, version: tle.kindVersion.version },
+          integratedTime: (tle.integratedTime ?? 0n).toString(),
+          inclusionPromise: tle.inclusionPromise
+            ? { signedEntryTimestamp: Buffer.from(tle.inclusionPromise.signedEntryTimestamp) }
+            : undefined,
+          inclusionProof: proof
+            ? {
+                logIndex: proof.logIndex.toString(),
+                rootHash: Buffer.from(proof.rootHash),
+                treeSize: proof.treeSize.toString(),
+                hashes: proof.hashes.map((h) => Buffer.from(h)),
+                checkpoint: { envelope: proof.checkpoint.envelope },
+              }
+            : undefined,
+          canonicalizedBody: Buffer.from(tle.canonicalizedBody),
+        },
+      ],
+      timestampVerificationData:
+        vm.timestamps && vm.timestamps.length > 0
+          ? { rfc3161Timestamps: vm.timestamps.map((t) => ({ signedTimestamp: Buffer.from(t) })) }
+          : undefined,
+    },
+    content: {
+      $case: "dsseEnvelope",
+      dsseEnvelope: {
+        payload: Buffer.from(att.envelope.statement),
+        payloadType: INTOTO_PAYLOAD_TYPE,
+        signatures: [{ sig: Buffer.from(att.envelope.signature), keyid: "" }],
+      },
+    },
+  };
+  assertBundleLatest(bundle);
+  return bundle;
 }
