@@ -21,6 +21,7 @@ import {
   decodeExtendedKeyUsage,
   decodeKeyUsageDigitalSignature,
   decodeSubjectAltName,
+  decodeUtf8,
   type GeneralNames,
 } from "./extensions.js";
 import { describeOid, fulcioOidInfo, isUnderFulcioArc } from "./oids.js";
@@ -94,16 +95,6 @@ export const OID_KEY_USAGE = "2.5.29.15";
 export const OID_EXTENDED_KEY_USAGE = "2.5.29.37";
 export const OID_BASIC_CONSTRAINTS = "2.5.29.19";
 export const OID_EKU_CODE_SIGNING = "1.3.6.1.5.5.7.3.3";
-
-const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
-
-function decodeUtf8(bytes: Uint8Array): string | undefined {
-  try {
-    return utf8.decode(bytes);
-  } catch {
-    return undefined;
-  }
-}
 
 function hex(bytes: Uint8Array): string {
   return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");

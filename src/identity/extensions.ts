@@ -43,6 +43,15 @@ const CLASS_CONTEXT = 2;
 
 const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
+/** Bytes as UTF-8 text, exactly (a BOM is kept as a character), or undefined when they are not UTF-8. */
+export function decodeUtf8(bytes: Uint8Array): string | undefined {
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    return undefined;
+  }
+}
+
 function bad(message: string): never {
   throw new ExtensionDecodeError(message);
 }
@@ -100,11 +109,9 @@ function readOtherName(name: ASN1Obj, out: GeneralNames): void {
   if (tagOf(inner) !== TAG_UTF8_STRING) {
     bad(`otherName ${OID_FULCIO_USERNAME} is not a UTF8String`);
   }
-  try {
-    out.otherNames.push(utf8.decode(inner.value));
-  } catch {
-    bad(`otherName ${OID_FULCIO_USERNAME} is not valid UTF-8`);
-  }
+  const text = decodeUtf8(inner.value);
+  if (text === undefined) bad(`otherName ${OID_FULCIO_USERNAME} is not valid UTF-8`);
+  out.otherNames.push(text);
 }
 
 /**

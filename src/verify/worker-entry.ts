@@ -8,17 +8,18 @@ import { PyprovError, describeError } from "../errors.js";
 import { parseTrustedRoot } from "../sigstore/trust-root.js";
 import { AttestationCryptoVerifier } from "../sigstore/verifier.js";
 import { verifyProvenanceBytes, type ProvenanceBytesJob } from "./provenance-bytes.js";
+import { IN_FLIGHT, READY } from "./worker-state.js";
 
 interface Init {
   root: Uint8Array;
   source: string;
-  /** Shared with the pool (verify/workers.ts): [0] ready, [1] jobs in flight. */
+  /** Shared with the pool: see worker-state.ts. */
   state: Int32Array;
 }
 
 const init = workerData as Init;
 const crypto = new AttestationCryptoVerifier(parseTrustedRoot(Buffer.from(init.root), init.source));
-Atomics.store(init.state, 0, 1);
+Atomics.store(init.state, READY, 1);
 
 function reply(job: ProvenanceBytesJob): object {
   try {
@@ -36,6 +37,6 @@ function reply(job: ProvenanceBytesJob): object {
 
 parentPort?.on("message", (msg: { id: number; job: ProvenanceBytesJob }) => {
   const answer = reply(msg.job);
-  Atomics.sub(init.state, 1, 1); // room for the next job, before the reply is even read
+  Atomics.sub(init.state, IN_FLIGHT, 1); // room for the next job, before the reply is even read
   parentPort?.postMessage({ id: msg.id, ...answer });
 });

@@ -20,6 +20,7 @@ import { PyprovError, type ErrorCode } from "../errors.js";
 import { PACKAGE_ROOT } from "../paths.js";
 import type { LoadedTrustRoot } from "../sigstore/trust-root.js";
 import type { ProvenanceBytesJob } from "./provenance-bytes.js";
+import { IN_FLIGHT, READY, WORKER_STATE_BYTES } from "./worker-state.js";
 import type { TargetReport } from "./types.js";
 
 export const WORKER_SCRIPT = join(PACKAGE_ROOT, "dist", "verify-worker.js");
@@ -35,9 +36,6 @@ interface Slot {
   /** Shared with the worker: [READY] is 1 once it takes jobs; [IN_FLIGHT] jobs sent, not finished. */
   state: Int32Array;
 }
-
-const READY = 0;
-const IN_FLIGHT = 1;
 
 /** Jobs queued on one worker before the main thread (when sharing) verifies the next itself. */
 const MAX_IN_FLIGHT = 4;
@@ -62,7 +60,7 @@ export class VerifierPool {
     private readonly shareWithMain: boolean,
   ) {
     this.slots = Array.from({ length: size }, () => {
-      const state = new Int32Array(new SharedArrayBuffer(8));
+      const state = new Int32Array(new SharedArrayBuffer(WORKER_STATE_BYTES));
       const worker = new Worker(WORKER_SCRIPT, {
         workerData: { root: new Uint8Array(root.raw), source: root.source, state },
       });
