@@ -1,19 +1,24 @@
 /**
  * The user's expectations (--repository, --workflow, --environment,
  * --issuer) against the verified certificate, never against the index's
- * publisher object (verification-rules.md C9). Every comparison is exact and
- * case-sensitive.
+ * publisher object (verification-rules.md C9). Comparisons are exact, except
+ * where the platform itself ignores case (platform.ts): repository names,
+ * and GitHub environment names.
  *
- * - repository: "OWNER/NAME" (GitLab: "group/…/project") is turned into the
- *   Source Repository URI (.12) the certificate's issuer would write:
- *   `https://github.com/` + it for GitHub Actions, `https://gitlab.com/` + it
- *   for GitLab. A full URL (anything containing "://") is compared with .12
- *   as is, which also serves other issuers.
+ * - repository: names its platform (platform.ts): `OWNER/NAME`,
+ *   `github:OWNER/NAME` or `https://github.com/OWNER/NAME` is a GitHub
+ *   repository, `gitlab:GROUP/.../PROJECT` or `https://gitlab.com/...` a
+ *   GitLab project; anything else fails (the CLI refuses it as USAGE). The
+ *   certificate must come from that platform's issuer and its Source
+ *   Repository URI (.12) must be that repository. The platform is never
+ *   taken from the certificate.
  * - workflow: the path inside the Build Config URI (.18). GitHub: a bare
  *   filename "release.yml" must be `.github/workflows/release.yml`, a value
  *   with "/" must equal the whole path. GitLab: the file path after "//"
  *   must equal the value (no basename matching: GitLab CI files may live in
- *   any directory, so a bare name would be ambiguous).
+ *   any directory, so a bare name would be ambiguous). With a repository
+ *   expectation, the workflow is read only in that repository's platform: a
+ *   GitLab certificate never meets a GitHub workflow, nor the reverse.
  * - environment: the Deployment Environment claim (.23); absent fails.
  * - issuer: the issuer claim (.8, else .1); if both are present they must agree.
  * - identity: one SAN value (URI, e-mail, .7 username) equal to it, the exact
@@ -25,7 +30,15 @@ import {
   type DecodedCertificate,
   type FulcioClaims,
 } from "./certificate.js";
-import { GITHUB_BASE, GITHUB_ISSUER, GITLAB_BASE, GITLAB_ISSUER, quote } from "./publisher.js";
+import {
+  PLATFORMS,
+  parseRepository,
+  platformOfIssuer,
+  repositoryUriIs,
+  sameEnvironment,
+  type Platform,
+} from "./platform.js";
+import { quote } from "./publisher.js";
 
 export interface Expectations {
   repository?: string;
@@ -44,11 +57,8 @@ export interface ExpectationResult {
   reason?: string;
 }
 
-type Platform = "github" | "gitlab";
-
 function platformOf(cert: DecodedCertificate): Platform | undefined {
-  const issuer = cert.claims.issuer;
-  return issuer === GITHUB_ISSUER ? "github" : issuer === GITLAB_ISSUER ? "gitlab" : undefined;
+  return platformOfIssuer(cert.claims.issuer);
 }
 
 function result(
@@ -70,20 +80,17 @@ function issuerText(cert: DecodedCertificate): string {
 function checkRepository(expected: string, cert: DecodedCertificate): ExpectationResult {
   const actual = cert.claims.sourceRepositoryUri;
   const fail = (reason: string) => result("repository", expected, actual, reason);
+  const parsed = parseRepository(expected);
+  if ("error" in parsed) return fail(`invalid repository ${quote(expected)}: ${parsed.error}`);
   if (actual === undefined) return fail("certificate has no source repository claim (.12)");
-  let wanted: string;
-  if (expected.includes("://")) {
-    wanted = expected;
-  } else {
-    const platform = platformOf(cert);
-    if (platform === undefined) {
-      return fail(
-        `cannot tell the repository host: ${issuerText(cert)} is neither GitHub Actions nor GitLab (give the full repository URL)`,
-      );
-    }
-    wanted = (platform === "github" ? GITHUB_BASE : GITLAB_BASE) + expected;
+  const { name, noun, base } = PLATFORMS[parsed.platform];
+  const wanted = base + parsed.path;
+  if (platformOf(cert) !== parsed.platform) {
+    return fail(
+      `${quote(expected)} is a ${noun}, but the certificate is not from ${name}: ${issuerText(cert)}, source repository ${quote(actual)}`,
+    );
   }
-  if (actual !== wanted)
+  if (!repositoryUriIs(actual, parsed.platform, parsed.path))
     return fail(`certificate source repository ${quote(actual)} is not ${quote(wanted)}`);
   return result("repository", expected, actual, undefined);
 }
@@ -116,7 +123,11 @@ export function workflowPathOf(claims: FulcioClaims, platform: Platform): string
 
 const GITHUB_WORKFLOWS_DIR = ".github/workflows/";
 
-function checkWorkflow(expected: string, cert: DecodedCertificate): ExpectationResult {
+function checkWorkflow(
+  expected: string,
+  cert: DecodedCertificate,
+  repositoryPlatform: Platform | undefined,
+): ExpectationResult {
   const platform = platformOf(cert);
   const configUri = cert.claims.buildConfigUri;
   if (platform === undefined) {
@@ -125,6 +136,14 @@ function checkWorkflow(expected: string, cert: DecodedCertificate): ExpectationR
       expected,
       configUri,
       `cannot read a workflow: ${issuerText(cert)} is neither GitHub Actions nor GitLab`,
+    );
+  }
+  if (repositoryPlatform !== undefined && platform !== repositoryPlatform) {
+    return result(
+      "workflow",
+      expected,
+      configUri,
+      `the workflow is expected in a ${PLATFORMS[repositoryPlatform].noun}, but ${issuerText(cert)} is ${PLATFORMS[platform].name}'s`,
     );
   }
   if (configUri === undefined) {
@@ -167,7 +186,7 @@ function checkEnvironment(expected: string, cert: DecodedCertificate): Expectati
       "certificate has no deployment environment claim",
     );
   }
-  if (actual !== expected) {
+  if (!sameEnvironment(platformOf(cert), expected, actual)) {
     return result(
       "environment",
       expected,
@@ -214,7 +233,11 @@ function checkIdentity(expected: string, cert: DecodedCertificate): ExpectationR
 
 const CHECKS: {
   name: keyof Expectations;
-  check: (expected: string, cert: DecodedCertificate) => ExpectationResult;
+  check: (
+    expected: string,
+    cert: DecodedCertificate,
+    repositoryPlatform: Platform | undefined,
+  ) => ExpectationResult;
 }[] = [
   { name: "repository", check: checkRepository },
   { name: "workflow", check: checkWorkflow },
@@ -229,13 +252,16 @@ export function checkExpectations(
   cert: DecodedCertificate,
 ): ExpectationResult[] {
   const out: ExpectationResult[] = [];
+  const repository = exp.repository === undefined ? undefined : parseRepository(exp.repository);
+  const repositoryPlatform =
+    repository === undefined || "error" in repository ? undefined : repository.platform;
   for (const { name, check } of CHECKS) {
     const expected = exp[name];
     if (expected === undefined) continue;
     out.push(
       expected === ""
         ? result(name, expected, undefined, `expected ${name} is empty`)
-        : check(expected, cert),
+        : check(expected, cert, repositoryPlatform),
     );
   }
   return out;

@@ -3,15 +3,22 @@
  * (verification-rules.md §6).
  *
  * The publisher object is unsigned index metadata, so every one of its fields
- * is checked against the certificate's Fulcio claims. Comparisons are exact,
- * case-sensitive string equality on strings built from the publisher fields;
- * no pattern is ever built from input.
+ * is checked against the certificate's Fulcio claims, on strings built from
+ * the publisher fields; no pattern is ever built from input. The repository
+ * compares as its platform compares it (platform.ts: GitHub and GitLab names
+ * ignore ASCII case); the build config URI (.18) is then built from the
+ * certificate's own source repository (.12), so the workflow path and ref
+ * after it stay exact.
  *
- * Environment ("strict" mode): pypi-attestations ignores the publisher's
- * `environment`. pyprov compares it with the Deployment Environment claim
- * (.23) whenever both are non-empty, and a difference fails. When either is
- * empty or absent (PyPI writes "" or null for "any environment"; older
- * certificates lack .23) nothing is compared.
+ * Environment: pypi-attestations ignores the publisher's `environment`.
+ * pyprov compares it with the Deployment Environment claim (.23) whenever
+ * both are non-empty, and a difference fails (GitHub environment names
+ * ignore case, platform.ts). When either is empty or absent (PyPI writes ""
+ * or null for "any environment"; older certificates lack .23) nothing is
+ * compared: that leniency is for the index's unsigned record only. An
+ * identity the user states (a PEP 751 lock's attestation-identities) is
+ * checked with `strictEnvironment`: its environment must be present in the
+ * certificate and equal.
  */
 import type {
   GitHubPublisher,
@@ -20,12 +27,26 @@ import type {
   Publisher,
 } from "../pep740/models.js";
 import { sanValues, type DecodedCertificate, type FulcioClaims } from "./certificate.js";
+import {
+  GITHUB_BASE,
+  GITHUB_ISSUER,
+  GITLAB_BASE,
+  GITLAB_ISSUER,
+  repositoryUriIs,
+  sameEnvironment,
+  type Platform,
+} from "./platform.js";
 
-export const GITHUB_ISSUER = "https://token.actions.githubusercontent.com";
-export const GITLAB_ISSUER = "https://gitlab.com";
+export { GITHUB_BASE, GITHUB_ISSUER, GITLAB_BASE, GITLAB_ISSUER };
 export const GOOGLE_ISSUER = "https://accounts.google.com";
-export const GITHUB_BASE = "https://github.com/";
-export const GITLAB_BASE = "https://gitlab.com/";
+
+export interface PublisherCheckOptions {
+  /**
+   * The publisher is an expectation, not the index's record: a non-empty
+   * environment must be present in the certificate (.23) and equal.
+   */
+  strictEnvironment?: boolean;
+}
 
 export type PublisherCheck =
   { ok: true } | { ok: false; code: "PUBLISHER_KIND" | "PUBLISHER_MISMATCH"; reason: string };
@@ -60,14 +81,18 @@ function checkIssuerV2(claims: FulcioClaims, expected: string, platform: string)
   return OK;
 }
 
-function checkRepository(claims: FulcioClaims, repository: string, base: string): PublisherCheck {
+function checkRepository(
+  claims: FulcioClaims,
+  repository: string,
+  platform: Platform,
+): PublisherCheck {
   const actual = claims.sourceRepositoryUri;
   if (actual === undefined) {
     return mismatch(
       `certificate has no source repository claim (.12) to match publisher repository ${quote(repository)}`,
     );
   }
-  if (actual !== base + repository) {
+  if (!repositoryUriIs(actual, platform, repository)) {
     return mismatch(
       `publisher repository ${quote(repository)} does not match the certificate's source repository ${quote(actual)}`,
     );
@@ -99,11 +124,22 @@ function checkBuildConfig(
   return OK;
 }
 
-function checkEnvironment(claims: FulcioClaims, environment: string | undefined): PublisherCheck {
+function checkEnvironment(
+  claims: FulcioClaims,
+  environment: string | undefined,
+  platform: Platform,
+  strict: boolean,
+): PublisherCheck {
   const actual = claims.deploymentEnvironment;
-  if (environment === undefined || environment === "" || actual === undefined || actual === "")
-    return OK;
-  if (actual !== environment) {
+  if (environment === undefined || environment === "") return OK;
+  if (actual === undefined || actual === "") {
+    return strict
+      ? mismatch(
+          `publisher environment ${quote(environment)} is required, but the certificate has no deployment environment claim (.23)`,
+        )
+      : OK;
+  }
+  if (!sameEnvironment(platform, environment, actual)) {
     return mismatch(
       `publisher environment ${quote(environment)} does not match the certificate's deployment environment ${quote(actual)}`,
     );
@@ -119,11 +155,17 @@ function firstFailure(...checks: (() => PublisherCheck)[]): PublisherCheck {
   return OK;
 }
 
-function checkGitHub(p: GitHubPublisher, cert: DecodedCertificate): PublisherCheck {
+function checkGitHub(
+  p: GitHubPublisher,
+  cert: DecodedCertificate,
+  strict: boolean,
+): PublisherCheck {
   const c = cert.claims;
+  // After checkRepository, .12 is this repository (as GitHub compares names).
+  const repositoryUri = () => c.sourceRepositoryUri ?? GITHUB_BASE + p.repository;
   return firstFailure(
     () => checkIssuerV2(c, GITHUB_ISSUER, "GitHub Actions"),
-    () => checkRepository(c, p.repository, GITHUB_BASE),
+    () => checkRepository(c, p.repository, "github"),
     () => {
       const refs = nonEmpty(c.sourceRepositoryDigest, c.sourceRepositoryRef);
       if (refs.length === 0) {
@@ -131,18 +173,24 @@ function checkGitHub(p: GitHubPublisher, cert: DecodedCertificate): PublisherChe
           "certificate has neither a source repository digest (.13) nor a source repository ref (.14) claim",
         );
       }
-      const prefix = `${GITHUB_BASE}${p.repository}/.github/workflows/${p.workflow}`;
+      const prefix = `${repositoryUri()}/.github/workflows/${p.workflow}`;
       return checkBuildConfig(c, "workflow", p.workflow, prefix, refs);
     },
-    () => checkEnvironment(c, p.environment),
+    () => checkEnvironment(c, p.environment, "github", strict),
   );
 }
 
-function checkGitLab(p: GitLabPublisher, cert: DecodedCertificate): PublisherCheck {
+function checkGitLab(
+  p: GitLabPublisher,
+  cert: DecodedCertificate,
+  strict: boolean,
+): PublisherCheck {
   const c = cert.claims;
+  // After checkRepository, .12 is this project (as GitLab compares paths).
+  const repositoryUri = () => c.sourceRepositoryUri ?? GITLAB_BASE + p.repository;
   return firstFailure(
     () => checkIssuerV2(c, GITLAB_ISSUER, "GitLab"),
-    () => checkRepository(c, p.repository, GITLAB_BASE),
+    () => checkRepository(c, p.repository, "gitlab"),
     () => {
       const missing = [
         nonEmpty(c.sourceRepositoryDigest).length ? undefined : "source repository digest (.13)",
@@ -154,10 +202,10 @@ function checkGitLab(p: GitLabPublisher, cert: DecodedCertificate): PublisherChe
         );
       }
       const refs = nonEmpty(c.sourceRepositoryDigest, c.sourceRepositoryRef);
-      const prefix = `${GITLAB_BASE}${p.repository}//${p.workflow_filepath}`;
+      const prefix = `${repositoryUri()}//${p.workflow_filepath}`;
       return checkBuildConfig(c, "workflow_filepath", p.workflow_filepath, prefix, refs);
     },
-    () => checkEnvironment(c, p.environment),
+    () => checkEnvironment(c, p.environment, "gitlab", strict),
   );
 }
 
@@ -202,14 +250,22 @@ function unknownKind(kind: string): PublisherCheck {
   };
 }
 
-/** C9: does the (unsigned) publisher object describe this certificate? */
-export function checkPublisher(publisher: Publisher, cert: DecodedCertificate): PublisherCheck {
+/**
+ * C9: does the (unsigned) publisher object describe this certificate? With
+ * `strictEnvironment`, the publisher is an expectation (a lock's identity).
+ */
+export function checkPublisher(
+  publisher: Publisher,
+  cert: DecodedCertificate,
+  options: PublisherCheckOptions = {},
+): PublisherCheck {
   if (isUnknownKind(publisher)) return unknownKind(publisher.kind);
+  const strict = options.strictEnvironment === true;
   switch (publisher.kind) {
     case "GitHub":
-      return checkGitHub(publisher, cert);
+      return checkGitHub(publisher, cert, strict);
     case "GitLab":
-      return checkGitLab(publisher, cert);
+      return checkGitLab(publisher, cert, strict);
     case "Google":
       return checkGoogle(publisher, cert);
     default:

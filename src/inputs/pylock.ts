@@ -10,7 +10,9 @@
  * - `vcs`, `directory` and `archive` packages are reported with `nonIndex`
  *   set and no files (an archive's sha256 is kept in `hashes`); these source
  *   kinds exclude each other and sdist/wheels.
- * - `attestation-identities` become `expectedIdentities`, other keys kept.
+ * - `attestation-identities` become `expectedIdentities`, other keys kept;
+ *   a GitHub or GitLab identity's `repository` must be a repository of the
+ *   platform its kind names (identity/platform.ts) and is kept as its bare path.
  * - Unknown keys are ignored (forward compatibility with 1.x minor versions).
  */
 import * as z from "zod/mini";
@@ -30,6 +32,7 @@ import {
   validate,
 } from "./parse-common.js";
 import { checkMarker, SpecifierError } from "./req-spec.js";
+import { lockIdentity } from "../identity/platform.js";
 
 export interface PylockResult {
   targets: TargetSpec[];
@@ -168,7 +171,12 @@ function packageTarget(pkg: Package, file: string, line: number): TargetSpec {
   }
   if (pkg.index !== undefined) target.index = pkg.index;
   if (pkg["attestation-identities"] !== undefined) {
-    target.expectedIdentities = pkg["attestation-identities"];
+    target.expectedIdentities = pkg["attestation-identities"].map((identity, i) => {
+      const checked = lockIdentity(identity);
+      if (typeof checked === "string")
+        throw malformed(file, `${what}: attestation-identities[${i}]: ${checked}`, line);
+      return checked;
+    });
   }
 
   const kinds = [

@@ -6,7 +6,9 @@
  *
  * Observed and pinned publishers are paired by kind and repository ID first
  * (a renamed or transferred repository keeps its ID), then by repository
- * name (or e-mail). A pair's differences are listed field by field; a
+ * name (or e-mail). A pair's differences are listed field by field
+ * (repository names, and GitHub environment names, compared as the
+ * platform compares them: a difference in case is none); a
  * pinned repository whose name now has another ID is flagged as a possible
  * re-registration. Nothing the user pinned is ever reported as "to remove":
  * a pin not observed in this run is listed, and kept. A package whose own
@@ -14,6 +16,7 @@
  */
 import type { FulcioClaims } from "../identity/certificate.js";
 import { authenticAttestations } from "../history/identity.js";
+import { sameEnvironment, sameRepositoryPath } from "../identity/platform.js";
 import type { AttestationIdentity } from "../inputs/types.js";
 import { canonicalizeName } from "../pypi/names.js";
 import type { TargetReport } from "../verify/types.js";
@@ -121,7 +124,7 @@ export function correspond(pins: readonly PolicyPublisher[], o: PolicyPublisher)
   return pins.findIndex((p) =>
     p.kind === "google" || o.kind === "google"
       ? p.kind === o.kind && field(p, "email") === field(o, "email")
-      : p.kind === o.kind && p.repository === o.repository,
+      : p.kind === o.kind && sameRepositoryPath(p.repository, o.repository),
   );
 }
 
@@ -151,6 +154,10 @@ export function fieldChanges(p: PolicyPublisher, o: Observation, ids = true): Fi
     }
     if (f === "workflow" && workflowFile(pinned) === workflowFile(observed)) continue;
     if (f === "ref" && o.ref !== undefined && globMatch(pinned, o.ref)) continue;
+    if (f === "repository" && observed !== undefined && sameRepositoryPath(pinned, observed))
+      continue;
+    if (f === "environment" && observed !== undefined && sameEnvironment(p.kind, pinned, observed))
+      continue;
     if (pinned !== observed) out.push({ field: f, pinned, observed });
   }
   return out;

@@ -1,6 +1,8 @@
 /**
  * A policy publisher entry against a verified certificate's Fulcio claims.
- * Every comparison is exact and case-sensitive (refs may be globs).
+ * The kind names the platform. Every comparison is exact (refs may be
+ * globs), except where the platform ignores case (identity/platform.ts):
+ * repository names, and GitHub environment names. IDs stay exact.
  *
  * Repojacking defence (GitHub and GitLab): repository and owner IDs
  * (.15/.17) are immutable, names are not.
@@ -22,6 +24,7 @@ import {
   quote,
 } from "../identity/publisher.js";
 import { workflowPathOf } from "../identity/expectations.js";
+import { repositoryUriIs, sameEnvironment } from "../identity/platform.js";
 import { globMatch } from "./glob.js";
 import type {
   GitHubPolicyPublisher,
@@ -103,7 +106,7 @@ function matchRepositoryPublisher(
   const actualId = c.sourceRepositoryIdentifier;
   const actualOwner = c.sourceRepositoryOwnerIdentifier;
   const shown = (v: string | undefined) => (v === undefined ? "(none)" : quote(v));
-  if (uri === base + p.repository) {
+  if (repositoryUriIs(uri, platform, p.repository)) {
     if (p.repository_id !== undefined && actualId !== p.repository_id) {
       return {
         ok: false,
@@ -147,11 +150,15 @@ function matchRepositoryPublisher(
     }
     if (actual !== want) return mismatch(`workflow ${quote(actual)} is not ${quote(want)}`);
   }
-  if (p.environment !== undefined && c.deploymentEnvironment !== p.environment) {
+  const environment = c.deploymentEnvironment;
+  if (
+    p.environment !== undefined &&
+    (environment === undefined || !sameEnvironment(platform, p.environment, environment))
+  ) {
     return mismatch(
-      c.deploymentEnvironment === undefined || c.deploymentEnvironment === ""
+      environment === undefined || environment === ""
         ? `certificate has no deployment environment (.23); the policy requires ${quote(p.environment)}`
-        : `deployment environment ${quote(c.deploymentEnvironment)} is not ${quote(p.environment)}`,
+        : `deployment environment ${quote(environment)} is not ${quote(p.environment)}`,
     );
   }
   if (p.ref !== undefined) {

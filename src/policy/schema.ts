@@ -44,8 +44,8 @@ export const GitHubPublisherSchema = z
   .strictObject({
     kind: z.literal("github"),
     repository: described(
-      z.string().check(z.regex(/^[^/\s]+\/[^/\s]+$/, "must be OWNER/NAME")),
-      "OWNER/NAME, compared exactly with the Source Repository URI (.12)",
+      z.string().check(z.regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, "must be OWNER/NAME")),
+      "OWNER/NAME on github.com, compared with the Source Repository URI (.12) ignoring case, as GitHub does",
     ),
     repository_id: described(z.optional(NumericId), "Source Repository Identifier (.15)"),
     owner_id: described(z.optional(NumericId), "Source Repository Owner Identifier (.17)"),
@@ -53,7 +53,10 @@ export const GitHubPublisherSchema = z
       z.optional(NonEmpty),
       "top-level workflow (.18): a file name means .github/workflows/<name>; a value with / is a whole path",
     ),
-    environment: described(z.optional(NonEmpty), "Deployment Environment (.23), exact"),
+    environment: described(
+      z.optional(NonEmpty),
+      "Deployment Environment (.23), ignoring case as GitHub does",
+    ),
     ref: described(z.optional(Glob), "Source Repository Ref (.14), e.g. refs/tags/*"),
     runner: described(
       z.optional(z.enum(["github-hosted", "self-hosted"])),
@@ -67,8 +70,12 @@ export const GitLabPublisherSchema = z
   .strictObject({
     kind: z.literal("gitlab"),
     repository: described(
-      z.string().check(z.regex(/^[^/\s]+(\/[^/\s]+)+$/, "must be GROUP/[SUBGROUP/...]PROJECT")),
-      "project path, compared exactly with the Source Repository URI (.12)",
+      z
+        .string()
+        .check(
+          z.regex(/^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)+$/, "must be GROUP/[SUBGROUP/...]PROJECT"),
+        ),
+      "project path on gitlab.com, compared with the Source Repository URI (.12) ignoring case, as GitLab does",
     ),
     repository_id: described(z.optional(NumericId), "project ID (.15)"),
     owner_id: described(z.optional(NumericId), "namespace ID (.17)"),

@@ -24,7 +24,8 @@ export interface VerifyContext {
   /**
    * Identities the file's publisher must match (any one of them), e.g. a
    * PEP 751 lock's attestation-identities, checked against each certificate
-   * with the publisher rules.
+   * with the publisher rules, strictly: they are expectations, so an
+   * environment they name must be present in the certificate (.23).
    */
   identities?: Publisher[] | undefined;
 }
@@ -160,7 +161,8 @@ function identitiesCheck(
   }
   const reasons: string[] = [];
   for (const identity of identities) {
-    const r = checkPublisher(identity, certificate);
+    // The lock states these identities: an environment it names must be in the certificate.
+    const r = checkPublisher(identity, certificate, { strictEnvironment: true });
     if (r.ok) {
       return {
         id: "attestation-identities",

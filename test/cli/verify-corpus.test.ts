@@ -85,8 +85,18 @@ describe("corpus cases through the CLI", () => {
         const wrongRepo = await runCli([...base, "--repository", `${repo}-evil`]);
         expect(wrongRepo.code).toBe(1);
         expect(wrongRepo.stdout).toContain(`${repo}-evil`);
-        const wrongCase = await runCli([...base, "--repository", repo.toUpperCase()]);
+        // GitHub owner and repository names ignore case; the workflow path does not.
+        const otherCase = await runCli([
+          ...base,
+          ...["--repository", repo.toUpperCase(), "--workflow", workflow],
+        ]);
+        expect(otherCase.code, otherCase.stdout).toBe(0);
+        const wrongCase = await runCli([...base, "--workflow", workflow.toUpperCase()]);
         expect(wrongCase.code).toBe(1);
+        // The same path as a GitLab project is another repository.
+        const gitlab = await runCli([...base, "--repository", `gitlab:${repo}`]);
+        expect(gitlab.code).toBe(1);
+        expect(gitlab.stdout).toContain("is a GitLab project");
         const wrongWorkflow = await runCli([...base, "--workflow", "other.yml"]);
         expect(wrongWorkflow.code).toBe(1);
       });

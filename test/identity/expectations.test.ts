@@ -41,12 +41,19 @@ describe("expectations against a real GitHub certificate", () => {
     ]);
   });
 
-  it("compares the repository exactly", () => {
+  it("compares the repository as GitHub does: case is ignored, nothing else is", () => {
     for (const repository of [
       "TrailOfBits/pypi-attestations",
-      "trailofbits/pypi",
-      "trailofbits/pypi-attestations/",
+      "TRAILOFBITS/PYPI-ATTESTATIONS",
+      "github:TrailOfBits/Pypi-Attestations",
+      "https://github.com/trailofbits/PyPI-Attestations",
     ]) {
+      expect(checkExpectations({ repository }, cert)[0], repository).toMatchObject({
+        ok: true,
+        actual: "https://github.com/trailofbits/pypi-attestations",
+      });
+    }
+    for (const repository of ["trailofbits/pypi", "trailofbits/pypi-attestation", "t/p"]) {
       const [r] = checkExpectations({ repository }, cert);
       expect(r!.ok, repository).toBe(false);
       expect(r!.reason).toBe(
@@ -57,19 +64,50 @@ describe("expectations against a real GitHub certificate", () => {
     }
   });
 
-  it("accepts a full repository URL and refuses another host's", () => {
+  it("folds only ASCII case: a Kelvin sign is not a k", async () => {
+    const kit = decodeCertificate(
+      await makeCertificate({
+        extensions: githubExtensions({ repository: "acme/kit", workflow: "release.yml" }),
+      }),
+    );
+    expect(checkExpectations({ repository: "ACME/KIT" }, kit)[0]!.ok).toBe(true);
+    // U+212A KELVIN SIGN lowercases to "k" under Unicode rules; it is no GitHub name character.
+    expect("\u212Ait".toLowerCase()).toBe("kit");
+    const [r] = checkExpectations({ repository: "acme/\u212Ait" }, kit);
+    expect(r).toMatchObject({ ok: false });
+    expect(r!.reason).toMatch(/^invalid repository /);
+  });
+
+  it("fails a repository expectation that names no github.com or gitlab.com repository", () => {
+    for (const repository of [
+      "trailofbits/pypi-attestations/",
+      "trailofbits",
+      "https://gitea.com/trailofbits/pypi-attestations",
+      "http://github.com/trailofbits/pypi-attestations",
+      "acme/.*",
+    ]) {
+      const [r] = checkExpectations({ repository }, cert);
+      expect(r, repository).toMatchObject({ ok: false, actual: cert.claims.sourceRepositoryUri });
+      expect(r!.reason).toMatch(/^invalid repository /);
+    }
+  });
+
+  it("accepts a full repository URL and refuses a GitLab project of the same path", () => {
     expect(
       checkExpectations(
         { repository: "https://github.com/trailofbits/pypi-attestations" },
         cert,
       )[0]!.ok,
     ).toBe(true);
-    expect(
-      checkExpectations(
-        { repository: "https://gitlab.com/trailofbits/pypi-attestations" },
-        cert,
-      )[0]!.ok,
-    ).toBe(false);
+    for (const repository of [
+      "https://gitlab.com/trailofbits/pypi-attestations",
+      "gitlab:trailofbits/pypi-attestations",
+    ]) {
+      expect(checkExpectations({ repository }, cert)[0]).toMatchObject({
+        ok: false,
+        reason: `${JSON.stringify(repository)} is a GitLab project, but the certificate is not from GitLab: issuer "${GH_ISSUER}", source repository "https://github.com/trailofbits/pypi-attestations"`,
+      });
+    }
   });
 
   it("matches a workflow by file name in .github/workflows or by its full path", () => {
@@ -130,22 +168,51 @@ describe("expectations against a real GitHub certificate", () => {
 
 describe("expectations against a real GitLab certificate", () => {
   const cert = certOf("tob-gitlab_oidc_project-0.0.3-sdist");
+  const GITLAB_URI = "https://gitlab.com/facutuesca/gitlab-oidc-project";
 
-  it("builds the repository URI on gitlab.com and reads the file path after //", () => {
+  it("gitlab:GROUP/PROJECT builds the URI on gitlab.com; the file path is read after //", () => {
     expect(
       checkExpectations(
-        { repository: "facutuesca/gitlab-oidc-project", workflow: ".gitlab-ci.yml" },
+        { repository: "gitlab:facutuesca/gitlab-oidc-project", workflow: ".gitlab-ci.yml" },
         cert,
       ),
     ).toStrictEqual([
       {
         name: "repository",
-        expected: "facutuesca/gitlab-oidc-project",
-        actual: "https://gitlab.com/facutuesca/gitlab-oidc-project",
+        expected: "gitlab:facutuesca/gitlab-oidc-project",
+        actual: GITLAB_URI,
         ok: true,
       },
       { name: "workflow", expected: ".gitlab-ci.yml", actual: ".gitlab-ci.yml", ok: true },
     ]);
+    for (const repository of [GITLAB_URI, "gitlab:FacuTuesca/GitLab-OIDC-Project"]) {
+      expect(checkExpectations({ repository }, cert)[0]!.ok, repository).toBe(true);
+    }
+  });
+
+  it("a bare OWNER/NAME is a GitHub repository: the GitLab certificate fails it and its workflow", () => {
+    const [repository, workflow] = checkExpectations(
+      { repository: "facutuesca/gitlab-oidc-project", workflow: ".gitlab-ci.yml" },
+      cert,
+    );
+    expect(repository).toStrictEqual({
+      name: "repository",
+      expected: "facutuesca/gitlab-oidc-project",
+      actual: GITLAB_URI,
+      ok: false,
+      reason: `"facutuesca/gitlab-oidc-project" is a GitHub repository, but the certificate is not from GitHub Actions: issuer "https://gitlab.com", source repository "${GITLAB_URI}"`,
+    });
+    expect(workflow).toMatchObject({
+      ok: false,
+      reason:
+        'the workflow is expected in a GitHub repository, but issuer "https://gitlab.com" is GitLab\'s',
+    });
+    expect(
+      checkExpectations(
+        { repository: `https://github.com/facutuesca/gitlab-oidc-project` },
+        cert,
+      )[0]!.ok,
+    ).toBe(false);
   });
 
   it("refuses wrong.yml and a GitHub-style path", () => {
@@ -231,14 +298,37 @@ describe("expectations against synthetic certificates", () => {
     );
   });
 
-  it("compares the environment with .23 exactly", () => {
+  it("compares a GitHub environment with .23 as GitHub does: ignoring ASCII case only", () => {
     expect(checkExpectations({ environment: "pypi" }, withEnv)[0]).toStrictEqual({
       name: "environment",
       expected: "pypi",
       actual: "pypi",
       ok: true,
     });
-    expect(checkExpectations({ environment: "PyPI" }, withEnv)[0]).toMatchObject({
+    // GitHub: "Environment names are not case sensitive."
+    expect(checkExpectations({ environment: "PyPI" }, withEnv)[0]!.ok).toBe(true);
+    for (const environment of ["pypi ", "pyp", "testpypi", "pyp\u0130"]) {
+      expect(checkExpectations({ environment }, withEnv)[0], environment).toMatchObject({
+        ok: false,
+        reason: `certificate deployment environment "pypi" is not ${JSON.stringify(environment)}`,
+      });
+    }
+  });
+
+  it("compares a GitLab environment exactly", async () => {
+    const base = "https://gitlab.com/g/p";
+    const gitlab = decodeCertificate(
+      await makeCertificate({
+        extensions: [
+          fulcioExt(8, "https://gitlab.com"),
+          fulcioExt(12, base),
+          fulcioExt(18, `${base}//.gitlab-ci.yml@refs/heads/main`),
+          fulcioExt(23, "pypi"),
+        ],
+      }),
+    );
+    expect(checkExpectations({ environment: "pypi" }, gitlab)[0]!.ok).toBe(true);
+    expect(checkExpectations({ environment: "PyPI" }, gitlab)[0]).toMatchObject({
       ok: false,
       reason: 'certificate deployment environment "pypi" is not "PyPI"',
     });

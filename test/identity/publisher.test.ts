@@ -106,14 +106,19 @@ describe("GitHub publishers", () => {
     );
   });
 
-  it("compares the repository exactly: case, prefix and suffix all fail", () => {
+  it("compares the repository as GitHub does: case is ignored; prefix and suffix fail", () => {
     const cert = certOf(SIGSTORE);
-    for (const repository of [
-      "Sigstore/sigstore-python",
-      "sigstore/sigstore",
-      "sigstore/sigstore-python/",
-      "sigstore",
-    ]) {
+    // The genuine file's own provenance, its (unsigned) record naming the repository in another case.
+    const [bundle] = provenanceBundles(SIGSTORE);
+    for (const repository of ["Sigstore/Sigstore-Python", "SIGSTORE/SIGSTORE-PYTHON"]) {
+      const record = { ...(bundle!.publisher as Record<string, unknown>), repository };
+      for (const der of bundle!.certificates) {
+        expect(checkPublisher(pub(record), decodeCertificate(der)), repository).toStrictEqual({
+          ok: true,
+        });
+      }
+    }
+    for (const repository of ["sigstore/sigstore", "sigstore/sigstore-python/", "sigstore"]) {
       const { code, reason } = failure(checkPublisher(gh(repository, "release.yml"), cert));
       expect(code).toBe("PUBLISHER_MISMATCH");
       expect(reason).toBe(
@@ -190,6 +195,8 @@ describe("GitHub publishers", () => {
 
     it("strict environment: compared with .23 when both are non-empty", () => {
       expect(checkPublisher(gh("o/n", "release.yml", "pypi"), withEnv).ok).toBe(true);
+      // GitHub: "Environment names are not case sensitive" (PyPI stores them lowercased).
+      expect(checkPublisher(gh("o/n", "release.yml", "PyPI"), withEnv).ok).toBe(true);
       expect(checkPublisher(gh("o/n", "release.yml", ""), withEnv).ok).toBe(true);
       expect(checkPublisher(gh("o/n", "release.yml", null), withEnv).ok).toBe(true);
       expect(failure(checkPublisher(gh("o/n", "release.yml", "release"), withEnv))).toStrictEqual({
@@ -205,6 +212,27 @@ describe("GitHub publishers", () => {
       expect(checkPublisher(gh("sigstore/sigstore-python", "release.yml", "pypi"), cert).ok).toBe(
         true,
       );
+    });
+
+    it("strictEnvironment (an identity the user states): the environment must be in .23", () => {
+      const cert = certOf(SIGSTORE);
+      const strict = { strictEnvironment: true };
+      expect(
+        failure(
+          checkPublisher(gh("sigstore/sigstore-python", "release.yml", "pypi"), cert, strict),
+        ),
+      ).toStrictEqual({
+        code: "PUBLISHER_MISMATCH",
+        reason:
+          'publisher environment "pypi" is required, but the certificate has no deployment environment claim (.23)',
+      });
+      expect(checkPublisher(gh("o/n", "release.yml", "pypi"), withEnv, strict).ok).toBe(true);
+      expect(checkPublisher(gh("o/n", "release.yml", "release"), withEnv, strict).ok).toBe(false);
+      for (const none of [undefined, "", null]) {
+        expect(
+          checkPublisher(gh("sigstore/sigstore-python", "release.yml", none), cert, strict),
+        ).toStrictEqual({ ok: true });
+      }
     });
 
     it("requires .13 or .14", () => {
@@ -285,6 +313,10 @@ describe("GitLab publishers", () => {
     expect(checkPublisher(gl("g/p", "ci/publish.yml"), both).ok).toBe(true);
     expect(checkPublisher(gl("g/p", "publish.yml"), both).ok).toBe(false);
     expect(checkPublisher(gl("g/p", "ci/publish.yml", "staging"), both).ok).toBe(false);
+    // GitLab environment names are case-sensitive: exact.
+    expect(failure(checkPublisher(gl("g/p", "ci/publish.yml", "Prod"), both)).reason).toBe(
+      'publisher environment "Prod" does not match the certificate\'s deployment environment "prod"',
+    );
   });
 });
 

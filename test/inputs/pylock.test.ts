@@ -249,6 +249,21 @@ describe("package errors name the package and its line", () => {
       /^line 4: package "six": at attestation-identities\[0\].kind: /,
     ],
     [
+      "identity repository of another platform",
+      `[[packages]]\nname = "six"\nwheels = [${wheel("six-1.0-py3-none-any.whl")}]\n[[packages.attestation-identities]]\nkind = "GitHub"\nrepository = "gitlab:x/y"\nworkflow = "release.yml"\n`,
+      /^line 4: package "six": attestation-identities\[0\]: repository "gitlab:x\/y" names a GitLab project, not a GitHub repository$/,
+    ],
+    [
+      "identity repository on another host",
+      `[[packages]]\nname = "six"\nwheels = [${wheel("six-1.0-py3-none-any.whl")}]\n[[packages.attestation-identities]]\nkind = "GitLab"\nrepository = "https://gitea.com/x/y"\nworkflow_filepath = ".gitlab-ci.yml"\n`,
+      /^line 4: package "six": attestation-identities\[0\]: repository "https:\/\/gitea.com\/x\/y" is not a GitLab project$/,
+    ],
+    [
+      "malformed identity repository",
+      `[[packages]]\nname = "six"\nwheels = [${wheel("six-1.0-py3-none-any.whl")}]\n[[packages.attestation-identities]]\nkind = "GitHub"\nrepository = "x/y/z"\nworkflow = "release.yml"\n`,
+      /^line 4: package "six": attestation-identities\[0\]: repository "x\/y\/z": a GitHub repository is OWNER\/NAME$/,
+    ],
+    [
       "bad marker",
       `[[packages]]\nname = "six"\nmarker = "python_version <"\nwheels = [${wheel("six-1.0-py3-none-any.whl")}]\n`,
       /^line 4: package "six": invalid marker: expected a variable or string, got end of marker$/,
@@ -296,6 +311,23 @@ describe("other shapes", () => {
   it("falls back to line 1 for packages written as an inline array", () => {
     const result = parse(lock(`packages = [{ name = "six", wheels = [${wheel("six.whl")}] }]\n`));
     expect(result.targets.map((t) => t.source.line)).toStrictEqual([1]);
+  });
+
+  it("keeps an identity's repository as the bare path of the platform its kind names", () => {
+    const identities = (repository: string, kind = "GitHub") =>
+      parse(
+        lock(
+          `[[packages]]\nname = "six"\nwheels = [${wheel("six.whl")}]\n[[packages.attestation-identities]]\nkind = "${kind}"\nrepository = "${repository}"\n`,
+        ),
+      ).targets[0]?.expectedIdentities;
+    for (const repository of ["acme/pkg", "github:acme/pkg", "https://github.com/acme/pkg"]) {
+      expect(identities(repository), repository).toStrictEqual([
+        { kind: "GitHub", repository: "acme/pkg" },
+      ]);
+    }
+    expect(identities("https://gitlab.com/acme/tools/pkg", "GitLab")).toStrictEqual([
+      { kind: "GitLab", repository: "acme/tools/pkg" },
+    ]);
   });
 
   it("accepts an empty lock and keeps created-by optional", () => {

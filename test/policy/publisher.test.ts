@@ -82,13 +82,13 @@ describe("GitHub publisher", () => {
     expectMismatch(GH, view(noV2), "is not GitHub Actions");
   });
 
-  it("repository: compared exactly and case-sensitively", () => {
+  it("repository: compared as GitHub compares names (ASCII case ignored), else exactly", () => {
+    expectMatch({ kind: "github", repository: "PyPA/SampleProject" }, ok);
     expectMismatch(
-      { kind: "github", repository: "pypa/SampleProject" },
+      { kind: "github", repository: "pypa/sample" },
       ok,
-      'source repository "https://github.com/pypa/sampleproject" is not "https://github.com/pypa/SampleProject"',
+      'source repository "https://github.com/pypa/sampleproject" is not "https://github.com/pypa/sample"',
     );
-    expectMismatch({ kind: "github", repository: "pypa/sample" }, ok, "is not");
   });
 
   describe("pinned IDs (repojacking defence)", () => {
@@ -199,12 +199,13 @@ describe("GitHub publisher", () => {
     expectMismatch(GH, view(c), "cannot read a workflow path");
   });
 
-  it("environment: must equal .23, and a missing .23 fails", () => {
+  it("environment: must equal .23 (GitHub ignores case), and a missing .23 fails", () => {
     expectMismatch(
       GH,
       view(githubClaims({ environment: "testpypi" })),
       'deployment environment "testpypi" is not "pypi"',
     );
+    expectMatch(GH, view(githubClaims({ environment: "PyPI" })));
     expectMismatch(
       GH,
       view(githubClaims({})),

@@ -22,11 +22,11 @@ describe("the index's publisher object against the certificate", () => {
       'publisher repository "acme/other"',
     ],
     [
-      "repository in another case",
+      "repository with a look-alike character",
       ACME_GITHUB,
-      { ...ACME_GITHUB.publisher, repository: "ACME/pkg" },
+      { ...ACME_GITHUB.publisher, repository: "acme/p\u212Ag" },
       "PUBLISHER_MISMATCH",
-      'publisher repository "ACME/pkg"',
+      'publisher repository "acme/p\u212Ag"',
     ],
     [
       "wrong workflow",
@@ -50,11 +50,11 @@ describe("the index's publisher object against the certificate", () => {
       'publisher environment "release" does not match',
     ],
     [
-      "environment in another case",
+      "environment with a suffix",
       ACME_GITHUB,
-      { ...ACME_GITHUB.publisher, environment: "PyPI" },
+      { ...ACME_GITHUB.publisher, environment: "pypi-" },
       "PUBLISHER_MISMATCH",
-      'publisher environment "PyPI"',
+      'publisher environment "pypi-"',
     ],
     [
       "GitLab publisher for a GitHub certificate",
@@ -94,6 +94,16 @@ describe("the index's publisher object against the certificate", () => {
     ws.writeProvenance(d, [ws.attest(d, { identity })], publisher);
     const { stdout } = await ws.expectFailed([d.path], code, reason);
     expect(stdout).not.toContain("✓");
+  });
+
+  // GitHub compares owner, repository and environment names ignoring case: so does pyprov.
+  it.each([
+    ["repository in another case", { repository: "ACME/Pkg" }],
+    ["environment in another case", { environment: "PyPI" }],
+  ])("%s verifies (GitHub ignores the case)", async (_name, over) => {
+    const d = ws.dist();
+    ws.writeProvenance(d, [ws.attest(d)], { ...ACME_GITHUB.publisher, ...over });
+    await ws.expectVerified([d.path]);
   });
 
   it.each([

@@ -79,9 +79,12 @@ describe("GitHub Actions, github-hosted, environment pypi", () => {
   it.each([
     ["--repository", "acme/pkg"],
     ["--repository", "https://github.com/acme/pkg"],
+    ["--repository", "github:acme/pkg"],
+    ["--repository", "Acme/Pkg"], // GitHub names ignore case
     ["--workflow", "release.yml"],
     ["--workflow", ".github/workflows/release.yml"],
     ["--environment", "pypi"],
+    ["--environment", "PyPI"], // GitHub: "Environment names are not case sensitive"
     ["--issuer", GITHUB_ISSUER],
     ["--identity", ACME_SAN],
   ])("expectation %s %s is met", async (flag, value) => {
@@ -97,24 +100,21 @@ describe("GitHub Actions, github-hosted, environment pypi", () => {
   });
 
   it.each([
-    ["--repository", "acme/other", "is not"],
     [
       "--repository",
-      "Acme/Pkg",
-      '"https://github.com/acme/pkg" is not "https://github.com/Acme/Pkg"',
+      "acme/other",
+      '"https://github.com/acme/pkg" is not "https://github.com/acme/other"',
     ],
     ["--repository", "acme/pkg.", "is not"],
     ["--repository", "acme/pk.", "is not"],
-    ["--repository", "acme/.*", "is not"],
-    ["--repository", "acme/pkg/", "is not"],
-    ["--repository", "https://gitlab.com/acme/pkg", "is not"],
+    ["--repository", "https://gitlab.com/acme/pkg", "is a GitLab project"],
+    ["--repository", "gitlab:acme/pkg", "the certificate is not from GitLab"],
     ["--workflow", "Release.yml", "is not"],
     ["--workflow", "release.ym.", "is not"],
     ["--workflow", ".*", "is not"],
     ["--workflow", "workflows/release.yml", "is not"],
     ["--workflow", "release", "is not"],
-    ["--environment", "PyPI", 'deployment environment "pypi" is not "PyPI"'],
-    ["--environment", "pyp.", "is not"],
+    ["--environment", "pyp.", 'deployment environment "pypi" is not "pyp."'],
     ["--environment", "testpypi", "is not"],
     ["--issuer", `${GITHUB_ISSUER}/`, "is not"],
     ["--issuer", GITHUB_ISSUER.toUpperCase(), "is not"],
@@ -132,6 +132,19 @@ describe("GitHub Actions, github-hosted, environment pypi", () => {
       reason,
     );
     expect(stdout).not.toContain("✓");
+  });
+
+  it.each([
+    ["acme/.*", '"acme/.*": ".*" is not a valid name'],
+    ["acme/pkg/", '"acme/pkg/": a GitHub repository is OWNER/NAME'],
+    ["https://gitea.com/acme/pkg", "only github.com and gitlab.com repositories can be named"],
+    ["acme/tools/pkg", "(a GitLab project is gitlab:acme/tools/pkg)"],
+  ])("--repository %s is a usage error (exit 2, one line)", async (value, reason) => {
+    const r = await ws.verify([dist.path, "--repository", value]);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toContain(reason);
+    expect(r.stderr.trimEnd().split("\n")).toHaveLength(1);
   });
 
   it("a regex-looking repository does not match a look-alike (acme/pkg. vs acme/pkgX)", async () => {
@@ -247,7 +260,7 @@ describe("GitLab CI/CD publisher", () => {
     const san = "https://gitlab.com/acme/tools/pkg//ci/release.yml@refs/tags/v1.0.0";
     const r = await ws.verify([
       dist.path,
-      ...["--identity", san, "--issuer", GITLAB_ISSUER, "--repository", "acme/tools/pkg"],
+      ...["--identity", san, "--issuer", GITLAB_ISSUER, "--repository", "gitlab:acme/tools/pkg"],
       ...["--workflow", "ci/release.yml", "--environment", "pypi"],
     ]);
     expect(r.stdout).toContain(
