@@ -22,6 +22,11 @@ export interface Io {
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
+const TIMEOUT_HELP =
+  "deadline of each index request, connect to last byte (default 30; downloads: +4 s per MiB received); hitting it is a retried network fault";
+const DEADLINE_HELP =
+  "deadline of the whole run's index requests (default 60 x --timeout); after it every request fails (exit 2)";
+
 /** The flags `policy init` and `policy diff` share with `verify` for observing publishers. */
 function withObserveFlags(cmd: Command): Command {
   return cmd
@@ -31,6 +36,8 @@ function withObserveFlags(cmd: Command): Command {
       new Option("--only <KIND>", "observe only wheels or only sdists").choices(["wheel", "sdist"]),
     )
     .option("--index-url <URL>", "package index (default: $PIP_INDEX_URL, $UV_INDEX_URL, PyPI)")
+    .option("--timeout <SECONDS>", TIMEOUT_HELP)
+    .option("--deadline <SECONDS>", DEADLINE_HELP)
     .option("--offline", "use only the cache and local files; never the network")
     .option("--cache-dir <DIR>", "provenance cache directory")
     .option("--no-cache", "neither read nor write the provenance cache")
@@ -80,7 +87,10 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     )
     .option("--filename <NAME>", "verify a distribution known only by name (with --sha256)")
     .option("--sha256 <HEX>", "the distribution's sha256 (with --filename)")
-    .option("--repository <OWNER/NAME>", "expected source repository")
+    .option(
+      "--repository <OWNER/NAME>",
+      "expected source repository: OWNER/NAME or https://github.com/OWNER/NAME (GitHub), gitlab:GROUP/PROJECT or https://gitlab.com/GROUP/PROJECT (GitLab)",
+    )
     .option("--workflow <FILE>", "expected workflow file (e.g. release.yml) or path")
     .option("--environment <NAME>", "expected deployment environment")
     .option("--issuer <URL>", "expected OIDC issuer")
@@ -92,6 +102,8 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
       "--index-url <URL>",
       "package index (default: $PIP_INDEX_URL, $UV_INDEX_URL, https://pypi.org/simple/)",
     )
+    .option("--timeout <SECONDS>", TIMEOUT_HELP)
+    .option("--deadline <SECONDS>", DEADLINE_HELP)
     .option(
       "--download",
       "download index files and hash their bytes instead of trusting pinned digests",

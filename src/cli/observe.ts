@@ -5,6 +5,7 @@
 import { PyprovError } from "../errors.js";
 import { DEFAULT_CONCURRENCY, type VerifyOptions } from "../pipeline.js";
 import { parseTargetArg } from "../resolve/targets.js";
+import { networkOptions } from "./network-options.js";
 
 export const str = (v: unknown): string | undefined => (typeof v === "string" ? v : undefined);
 export const strs = (v: unknown): string[] =>
@@ -16,6 +17,7 @@ export function observeOptions(
   opts: Record<string, unknown>,
   nothing: string,
 ): VerifyOptions & { requirements: string[]; locks: string[] } {
+  const network = networkOptions(opts);
   const targets = args.map(parseTargetArg);
   const requirements = strs(opts.requirement);
   const locks = strs(opts.lock);
@@ -31,7 +33,7 @@ export function observeOptions(
     attestations: strs(opts.attestation),
     trustedRoot: str(opts.trustedRoot),
     only: str(opts.only) as "wheel" | "sdist" | undefined,
-    index: indexUrl !== undefined ? { indexUrl } : {},
+    index: { ...(indexUrl !== undefined ? { indexUrl } : {}), ...network },
     cacheDir: str(opts.cacheDir),
     noCache: opts.cache === false,
     offline: opts.offline === true,

@@ -1,5 +1,6 @@
 import { PyprovError } from "../errors.js";
 import type { Expectations } from "../identity/expectations.js";
+import { parseRepositoryOption } from "../identity/platform.js";
 import { parseSha256Option } from "../inputs/local.js";
 import { DEFAULT_CONCURRENCY, verifyDistributions, type TargetInput } from "../pipeline.js";
 import { InvalidFilenameError, parseDistributionFilename } from "../pypi/filename.js";
@@ -8,6 +9,7 @@ import { resolveTrustRoot, staleRootWarning } from "../sigstore/trust-store.js";
 import type { ReportFormat } from "../report/render.js";
 import { oneLine } from "../util/text.js";
 import type { Io } from "./main.js";
+import { networkOptions } from "./network-options.js";
 
 const str = (v: unknown): string | undefined => (typeof v === "string" ? v : undefined);
 const strs = (v: unknown): string[] =>
@@ -57,6 +59,8 @@ export async function runVerify(
   io: Io,
 ): Promise<number> {
   const history = historyOption(opts.history);
+  // --timeout / --deadline: checked first; the run's deadline starts now.
+  const network = networkOptions(opts);
   const filename = str(opts.filename);
   const sha256 = str(opts.sha256);
   const targets: TargetInput[] = args.map(parseTargetArg);
@@ -95,6 +99,8 @@ export async function runVerify(
       expectations[key] = v;
     }
   }
+  // The repository names its platform (bare OWNER/NAME: GitHub); a malformed one stops the run.
+  if (expectations.repository !== undefined) parseRepositoryOption(expectations.repository);
   const policyFile = str(opts.policy);
   if (policyFile !== undefined && opts.allowMissing === true) {
     throw new PyprovError(
@@ -146,7 +152,10 @@ export async function runVerify(
     only,
     download: opts.download === true,
     allowMissing: opts.allowMissing === true,
-    index: { ...(str(opts.indexUrl) !== undefined ? { indexUrl: str(opts.indexUrl) } : {}) },
+    index: {
+      ...(str(opts.indexUrl) !== undefined ? { indexUrl: str(opts.indexUrl) } : {}),
+      ...network,
+    },
     cacheDir: str(opts.cacheDir),
     noCache: opts.cache === false,
     offline: opts.offline === true,

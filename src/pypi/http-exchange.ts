@@ -37,6 +37,8 @@ export interface Outcome {
   headers: IncomingHttpHeaders;
   body?: Buffer;
   sha256?: string;
+  /** Hash mode: the digests of `Settings.extraDigests`, by algorithm. */
+  digests?: Record<string, string>;
   size: number;
 }
 
@@ -49,12 +51,15 @@ export class Transient extends Error {
 
 export interface Settings {
   headers: Record<string, string>;
+  /** Deadline per attempt, from socket to last byte (see {@link attempt}). */
   timeoutMs: number;
   maxBytes: number;
   decompress: boolean;
   agents: HttpAgents;
   signal: AbortSignal | undefined;
   source: string;
+  /** Hash mode: algorithms to compute beside sha256 (sha384/sha512 pins). */
+  extraDigests?: readonly string[];
 }
 
 export function header(h: IncomingHttpHeaders, name: string): string | undefined {
@@ -62,56 +67,103 @@ export function header(h: IncomingHttpHeaders, name: string): string | undefined
   return Array.isArray(v) ? v[0] : v;
 }
 
-/** One request/response exchange. Rejects with Transient, PyprovError or an AbortError. */
+/**
+ * Downloads (hash mode) may take longer than the request deadline: each MiB
+ * received moves the deadline on by this much, i.e. after the first
+ * `timeoutMs` a download must average 256 KiB/s. A trickle never does.
+ */
+export const DOWNLOAD_GRACE_MS_PER_MIB = 4_000;
+const MIB = 1024 * 1024;
+
+/** "0.3 s", "30 s": a duration in ms, for messages. */
+export function seconds(ms: number): string {
+  return `${Number((ms / 1000).toFixed(3))} s`;
+}
+
+/**
+ * One request/response exchange. Rejects with Transient, PyprovError or an AbortError.
+ *
+ * The deadline (`timeoutMs`) runs from the moment the request has a socket
+ * (connect included, time queued for a free socket not) to the last byte of
+ * the body: a server that trickles bytes cannot hold an attempt open longer.
+ */
 export function attempt(target: URL, s: Settings, mode: Mode): Promise<Outcome> {
   return new Promise<Outcome>((resolve, reject) => {
     let settled = false;
-    let timedOut = false;
+    let timer: NodeJS.Timeout | undefined;
+    let started = 0;
+    let received = 0;
+    const grace = mode === "hash" ? DOWNLOAD_GRACE_MS_PER_MIB : 0;
     const isHttps = target.protocol === "https:";
     const req = (isHttps ? https : http).request(target, {
       method: "GET",
       agent: isHttps ? s.agents.https : s.agents.http,
       headers: s.headers,
-      timeout: s.timeoutMs,
       signal: s.signal,
     });
+    const clear = (): void => {
+      if (timer !== undefined) clearTimeout(timer);
+      timer = undefined;
+    };
     const fail = (err: Error): void => {
+      clear();
       if (settled) return;
       settled = true;
       req.destroy();
       reject(err);
     };
-    const transport = (err: unknown): Error => {
-      if (timedOut) return new Transient(`no data for ${s.timeoutMs} ms (timeout)`);
-      return classify(err, s.source, target);
+    const finish = (out: Outcome): void => {
+      if (settled) return;
+      settled = true;
+      resolve(out);
     };
-    req.on("timeout", () => {
-      timedOut = true;
-      req.destroy(new Transient("timeout"));
+    // Fires only while the exchange is live: every end of it clears the timer.
+    const onDeadline = (): void => {
+      const left = s.timeoutMs + (received / MIB) * grace - (performance.now() - started);
+      if (left >= 1) {
+        timer = setTimeout(onDeadline, left);
+        return;
+      }
+      timer = undefined;
+      // Settled already (a retried or redirect answer being drained): just stop it.
+      if (settled) req.destroy();
+      else fail(new Transient(deadlineMessage(s.timeoutMs, grace)));
+    };
+    req.once("socket", () => {
+      started = performance.now();
+      timer = setTimeout(onDeadline, s.timeoutMs);
     });
-    req.on("error", (err) => fail(transport(err)));
+    req.on("close", clear);
+    req.on("error", (err) => fail(classify(err, s.source, target)));
     req.on("response", (res: IncomingMessage) => {
-      res.on("error", (err) => fail(transport(err)));
+      res.on("error", (err) => fail(classify(err, s.source, target)));
+      res.on("end", clear);
+      res.on("close", clear);
       const status = res.statusCode ?? 0;
       const interim =
         RETRY_STATUSES.has(status) || (REDIRECT_STATUSES.has(status) && !!res.headers.location);
       if (interim || (mode === "hash" && status !== 200)) {
-        settled = true;
         discard(res);
-        resolve({ status, headers: res.headers, size: 0 });
+        finish({ status, headers: res.headers, size: 0 });
         return;
       }
+      if (grace > 0) res.on("data", (c: Buffer) => (received += c.length));
       readBody(res, s, mode, status).then(
         (out) => {
-          if (settled) return;
-          settled = true;
-          resolve(out);
+          clear();
+          finish(out);
         },
-        (err: unknown) => fail(err instanceof Error ? transport(err) : new Error(String(err))),
+        (err: unknown) =>
+          fail(err instanceof Error ? classify(err, s.source, target) : new Error(String(err))),
       );
     });
     req.end();
   });
+}
+
+function deadlineMessage(timeoutMs: number, grace: number): string {
+  const plus = grace > 0 ? ` plus ${seconds(grace)} per MiB received` : "";
+  return `request deadline of ${seconds(timeoutMs)}${plus} hit (timeout) before the response was complete`;
 }
 
 function classify(err: unknown, source: string, target: URL): Error {
@@ -202,6 +254,7 @@ function readBody(res: IncomingMessage, s: Settings, mode: Mode, status: number)
       stream = gunzip;
     }
     const hash = mode === "hash" ? createHash("sha256") : undefined;
+    const extra = hash ? (s.extraDigests ?? []).map((alg) => [alg, createHash(alg)] as const) : [];
     const chunks: Buffer[] = [];
     let raw = 0;
     let size = 0;
@@ -215,8 +268,10 @@ function readBody(res: IncomingMessage, s: Settings, mode: Mode, status: number)
       if (done) return;
       size += c.length;
       if (size > s.maxBytes) return stop(tooLarge(s));
-      if (hash) hash.update(c);
-      else chunks.push(c);
+      if (hash) {
+        hash.update(c);
+        for (const [, h] of extra) h.update(c);
+      } else chunks.push(c);
     });
     const truncated = (): void =>
       stop(new Transient("connection closed before the body was complete"));
@@ -232,6 +287,9 @@ function readBody(res: IncomingMessage, s: Settings, mode: Mode, status: number)
         headers: res.headers,
         size,
         ...(hash ? { sha256: hash.digest("hex") } : { body: Buffer.concat(chunks, size) }),
+        ...(extra.length > 0
+          ? { digests: Object.fromEntries(extra.map(([alg, h]) => [alg, h.digest("hex")])) }
+          : {}),
       });
     });
   });

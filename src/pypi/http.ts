@@ -3,7 +3,10 @@
  *
  * - Shared keep-alive agents (16 sockets per origin), proxy from HTTPS_PROXY /
  *   HTTP_PROXY / NO_PROXY via Node's built-in `proxyEnv` agent option.
- * - Per-request timeout covering connect and idle time (not total time).
+ * - A deadline per attempt covering connect, headers and the whole body
+ *   (downloads: plus 4 s per MiB received), so a server that trickles bytes
+ *   is a timeout, retried like any fault; and an optional `signal` (the run's
+ *   deadline, {@link runDeadlineSignal}) that abandons every request.
  * - A size cap, checked against Content-Length and again while streaming.
  * - Retries (429, 500, 502, 503, 504, resets, timeouts, truncated bodies) with
  *   full-jitter exponential backoff, honouring Retry-After (capped).
@@ -25,6 +28,7 @@ import {
   attempt,
   header,
   redactUrl,
+  seconds,
   type HttpAgents,
   type Mode,
   type Outcome,
@@ -61,7 +65,7 @@ export interface RetryOptions {
 export interface RequestOptions extends RetryOptions {
   /** Extra request headers (lower-case names), e.g. `accept`. */
   headers?: Record<string, string>;
-  /** Connect and idle timeout per attempt (default 30 s). */
+  /** Deadline per attempt, connect to last byte (default 30 s; downloads: plus 4 s per MiB). */
   timeoutMs?: number;
   /** Size cap (default 20 MiB for httpGet, 2 GiB for downloadSha256). */
   maxBytes?: number;
@@ -71,7 +75,10 @@ export interface RequestOptions extends RetryOptions {
   /** Ask for gzip and decode it (httpGet only; the cap applies to decoded bytes too). */
   decompress?: boolean;
   agents?: HttpAgents;
+  /** Abandons the request (NETWORK error, with the abort reason's message), e.g. the run's deadline. */
   signal?: AbortSignal;
+  /** downloadSha256: algorithms to compute beside sha256 (returned in `digests`). */
+  extraDigests?: readonly ("sha384" | "sha512")[];
 }
 
 export interface HttpResponse {
@@ -87,6 +94,8 @@ export interface DownloadResult {
   url: string;
   /** Lower-case hex SHA-256 of the bytes received. */
   sha256: string;
+  /** Every digest computed, by algorithm: sha256 and `extraDigests`. */
+  digests: Record<string, string>;
   size: number;
   attempts: number;
 }
@@ -164,7 +173,24 @@ export async function downloadSha256(
   if (r.status !== 200 || r.sha256 === undefined) {
     throw new PyprovError("NETWORK", `HTTP ${r.status}`, { source: redactUrl(url) });
   }
-  return { url: r.url, sha256: r.sha256, size: r.size, attempts: r.attempts };
+  return {
+    url: r.url,
+    sha256: r.sha256,
+    digests: { ...r.digests, sha256: r.sha256 },
+    size: r.size,
+    attempts: r.attempts,
+  };
+}
+
+/**
+ * A signal that aborts after `ms` with the reason "the run's deadline of N s
+ * was hit (what)". Its timer does not keep the process alive.
+ */
+export function runDeadlineSignal(ms: number, what = "--deadline"): AbortSignal {
+  const ac = new AbortController();
+  const reason = new Error(`the run's deadline of ${seconds(ms)} was hit (${what})`);
+  setTimeout(() => ac.abort(reason), ms).unref();
+  return ac.signal;
 }
 
 /** Backoff before retry `n` (1-based): full jitter. */
@@ -215,20 +241,29 @@ async function run(
     agents: opts.agents ?? defaultAgents(),
     signal: opts.signal,
     source,
+    ...(opts.extraDigests ? { extraDigests: opts.extraDigests } : {}),
   };
   let attempts = 0;
   let redirects = 0;
   let lastWhat = "no attempt made";
+  let failed = false; // lastWhat says why an attempt failed
+  const abandoned = (err: unknown): unknown =>
+    s.signal?.aborted ? aborted(s.signal, source, attempts, failed ? lastWhat : undefined) : err;
+  const pause = (ms: number): Promise<void> =>
+    sleep(ms, undefined, { signal: s.signal }).catch((err: unknown) => {
+      throw abandoned(err);
+    });
   while (attempts < maxAttempts) {
+    if (s.signal?.aborted) throw abandoned(s.signal.reason);
     attempts++;
     let out: Outcome;
     try {
       out = await attempt(current, s, mode);
     } catch (err) {
-      if (!(err instanceof Transient)) throw err;
+      if (!(err instanceof Transient)) throw abandoned(err);
       lastWhat = err.what;
-      if (attempts < maxAttempts)
-        await sleep(backoffDelay(attempts, baseMs, maxMs), undefined, { signal: s.signal });
+      failed = true;
+      if (attempts < maxAttempts) await pause(backoffDelay(attempts, baseMs, maxMs));
       continue;
     }
     const location = out.headers.location;
@@ -242,12 +277,13 @@ async function run(
     }
     if (RETRY_STATUSES.has(out.status)) {
       lastWhat = `HTTP ${out.status}`;
+      failed = true;
       const hinted = parseRetryAfter(header(out.headers, "retry-after"));
       const delay =
         hinted === undefined
           ? backoffDelay(attempts, baseMs, maxMs)
           : Math.min(hinted, opts.retryAfterMaxMs ?? DEFAULT_RETRY_AFTER_MAX_MS);
-      if (attempts < maxAttempts) await sleep(delay, undefined, { signal: s.signal });
+      if (attempts < maxAttempts) await pause(delay);
       continue;
     }
     return { ...out, url: current.href, attempts };
@@ -255,6 +291,22 @@ async function run(
   const last = redactUrl(current);
   const at = last === source ? "" : ` (at ${last})`;
   throw new PyprovError("NETWORK", `${lastWhat} after ${attempts} attempts${at}`, { source });
+}
+
+function aborted(
+  signal: AbortSignal,
+  source: string,
+  attempts: number,
+  last: string | undefined,
+): PyprovError {
+  const reason: unknown = signal.reason;
+  const why = reason instanceof Error ? reason.message : "the request was aborted";
+  const n = attempts === 1 ? "1 attempt" : `${attempts} attempts`;
+  const before = last !== undefined ? ` (before: ${last})` : "";
+  return new PyprovError("NETWORK", `${why}; request abandoned after ${n}${before}`, {
+    source,
+    cause: reason,
+  });
 }
 
 function parseHttpUrl(url: string, source: string): URL {

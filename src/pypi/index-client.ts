@@ -27,6 +27,11 @@ export const INTEGRITY_ACCEPT = "application/vnd.pypi.integrity.v1+json";
 export interface IndexClientOptions {
   /** Default: resolveIndexUrl() (PIP_INDEX_URL, UV_INDEX_URL, then PyPI). */
   indexUrl?: string;
+  /**
+   * Deadline per request attempt, from connect to the last byte of the body
+   * (default 30 s; downloads get 4 s more per MiB received). Hitting it is a
+   * network fault: retried, then a NETWORK error.
+   */
   timeoutMs?: number;
   maxAttempts?: number;
   retryBaseMs?: number;
@@ -39,6 +44,8 @@ export interface IndexClientOptions {
   userAgent?: string;
   /** Agents to use instead of the shared keep-alive ones. */
   agents?: HttpAgents;
+  /** The run's deadline (see runDeadlineSignal): every request is abandoned when it aborts. */
+  signal?: AbortSignal;
 }
 
 export type ProvenanceResult =
@@ -116,6 +123,7 @@ export class IndexClient {
       maxBytes: opts.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES,
       userAgent: opts.userAgent,
       agents: opts.agents,
+      signal: opts.signal,
       trustedOrigin: this.origin,
     };
     this.maxDownloadBytes = opts.maxDownloadBytes ?? DEFAULT_MAX_DOWNLOAD_BYTES;
@@ -192,12 +200,16 @@ export class IndexClient {
   }
 
   /** Stream a file through SHA-256 (constant memory), with the index's retry/redirect rules. */
-  async download(url: string, opts: { signal?: AbortSignal } = {}): Promise<DownloadResult> {
+  async download(
+    url: string,
+    opts: { signal?: AbortSignal; extraDigests?: readonly ("sha384" | "sha512")[] } = {},
+  ): Promise<DownloadResult> {
     this.checkUrl(url, "file URL");
     return downloadSha256(url, {
       ...this.http,
       maxBytes: this.maxDownloadBytes,
-      signal: opts.signal,
+      signal: anySignal(opts.signal, this.http.signal),
+      ...(opts.extraDigests ? { extraDigests: opts.extraDigests } : {}),
     });
   }
 
@@ -240,6 +252,10 @@ export class IndexClient {
       );
     }
   }
+}
+
+function anySignal(a?: AbortSignal, b?: AbortSignal): AbortSignal | undefined {
+  return a && b ? AbortSignal.any([a, b]) : (a ?? b);
 }
 
 function headerValue(res: HttpResponse, name: string): string | undefined {

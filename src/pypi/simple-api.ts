@@ -7,6 +7,11 @@
  * - null: the index says there is none (JSON `"provenance": null`, or an HTML
  *   page declaring repository version >= 1.3 without `data-provenance`);
  * - undefined: the index does not say (JSON key missing; older HTML page).
+ *
+ * A file's name is the one pip downloads it under: its URL's last path
+ * segment, percent-decoded. A page that lists a file under another name (the
+ * JSON `filename`, the HTML anchor text) is INPUT_MALFORMED, never read under
+ * the listed name.
  */
 import * as z from "zod/mini";
 import { PyprovError } from "../errors.js";
@@ -106,9 +111,11 @@ export function parseJsonProjectPage(body: Buffer, pageUrl: string): ProjectPage
   const files = page.files.map((f, i): ProjectFile => {
     const where = `files[${i}]`;
     const yanked = f.yanked ?? false;
+    const url = withoutFragment(resolveHttpUrl(f.url, pageUrl, pageUrl, `${where}.url`));
+    checkListedName(f.filename, new URL(url), pageUrl, where);
     return {
       filename: f.filename,
-      url: withoutFragment(resolveHttpUrl(f.url, pageUrl, pageUrl, `${where}.url`)),
+      url,
       hashes: normaliseHashes(f.hashes, pageUrl, where),
       requiresPython: f["requires-python"] ?? null,
       yanked: yanked !== false,
@@ -175,6 +182,7 @@ export function parseHtmlProjectPage(body: Buffer, pageUrl: string, name: string
     url.hash = "";
     const filename = decodeEntities(text).trim() || lastSegment(url);
     if (!filename) throw malformed(pageUrl, `${where} has no filename`);
+    checkListedName(filename, url, pageUrl, where);
     const yanked = attrs.get("data-yanked");
     const provenance = attrs.get("data-provenance");
     return {
@@ -207,6 +215,21 @@ function optionalAttr(attrs: Map<string, string>, key: string): string | null {
   const v = attrs.get(key);
   if (v === undefined) return null;
   return decodeEntities(v).trim() || null;
+}
+
+/**
+ * The listed name must be the name pip gives the file: the URL's last path
+ * segment, percent-decoded. Otherwise a page could list
+ * `sampleproject-0.1.tar.gz` at a URL ending `sampleproject-99.0.tar.gz`, and
+ * pyprov would verify one file while pip installs another.
+ */
+function checkListedName(listed: string, url: URL, pageUrl: string, where: string): void {
+  const fromUrl = lastSegment(url);
+  if (listed === fromUrl) return;
+  throw malformed(
+    pageUrl,
+    `${where}: the page lists ${JSON.stringify(listed)} but its URL ${redactUrl(url)} names ${JSON.stringify(fromUrl)} (pip downloads it under the URL's name)`,
+  );
 }
 
 function lastSegment(u: URL): string {

@@ -278,3 +278,60 @@ describe("content types", () => {
     );
   });
 });
+
+// Issue 12, item 9: pip names a file after its URL's last path segment
+// (percent-decoded), so a page listing another name would have pyprov verify
+// one file while pip installs another.
+describe("the listed name is the name pip downloads", () => {
+  const LISTED = "sampleproject-0.1.tar.gz";
+  const SERVED = "https://files.example/packages/sampleproject-99.0.tar.gz";
+  const jsonPage = (filename: string, url: string): Buffer =>
+    json({
+      meta: { "api-version": "1.4" },
+      name: "sampleproject",
+      files: [{ filename, url, hashes: { sha256: SHA_A } }],
+    });
+  const htmlPage = (href: string, text: string): Buffer =>
+    Buffer.from(`<a href="${href}#sha256=${SHA_A}">${text}</a>`);
+
+  it("JSON: a filename its URL does not name is INPUT_MALFORMED naming both and the URL", () => {
+    const e = malformed(() => parseJsonProjectPage(jsonPage(LISTED, SERVED), PAGE));
+    expect(e.source).toBe(PAGE);
+    expect(e.message).toBe(
+      `files[0]: the page lists "${LISTED}" but its URL ${SERVED} names "sampleproject-99.0.tar.gz" (pip downloads it under the URL's name)`,
+    );
+  });
+
+  it("HTML: anchor text its href does not name is INPUT_MALFORMED", () => {
+    const e = malformed(() => parseHtmlProjectPage(htmlPage(SERVED, LISTED), PAGE, "demo"));
+    expect(e.message).toContain(`link 1: the page lists "${LISTED}"`);
+    expect(e.message).toContain(SERVED);
+  });
+
+  it("compares the percent-decoded last segment, exactly", () => {
+    const local = "demo-1.0+cpu-py3-none-any.whl";
+    const encoded = "https://files.example/demo-1.0%2Bcpu-py3-none-any.whl";
+    expect(parseJsonProjectPage(jsonPage(local, encoded), PAGE).files[0]?.filename).toBe(local);
+    expect(parseHtmlProjectPage(htmlPage(encoded, local), PAGE, "demo").files[0]?.filename).toBe(
+      local,
+    );
+    // No anchor text: the URL's name is the name.
+    expect(parseHtmlProjectPage(htmlPage(encoded, " "), PAGE, "demo").files[0]?.filename).toBe(
+      local,
+    );
+    // A query string is not part of the name; the fragment is not either.
+    expect(
+      parseJsonProjectPage(jsonPage(local, `${encoded}?token=1`), PAGE).files[0]?.filename,
+    ).toBe(local);
+    for (const url of [
+      "https://files.example/demo-1.0+cpu-py3-none-any.whl/", // trailing slash: pip strips it
+      "https://files.example/x%2Fdemo-1.0+cpu-py3-none-any.whl", // an encoded "/"
+      "https://files.example/demo-1.0%252Bcpu-py3-none-any.whl", // encoded twice
+      "https://files.example/DEMO-1.0+cpu-py3-none-any.whl", // another case
+      "https://files.example/download?file=demo-1.0+cpu-py3-none-any.whl",
+    ]) {
+      malformed(() => parseJsonProjectPage(jsonPage(local, url), PAGE));
+      malformed(() => parseHtmlProjectPage(htmlPage(url, local), PAGE, "demo"));
+    }
+  });
+});

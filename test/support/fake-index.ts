@@ -8,12 +8,23 @@
  * canonical one), /files/<project>/<filename>,
  * /integrity/<project>/<version>/<filename>/provenance.
  */
-import { createHash } from "node:crypto";
 import http from "node:http";
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { gzipSync } from "node:zlib";
 import { canonicalizeName as canonical } from "../../src/pypi/names.js";
+import {
+  JSON_TYPE,
+  esc,
+  ok,
+  safeDecode,
+  send,
+  sendLarge,
+  sendTrickle,
+  sha256Hex,
+  text,
+  type Reply,
+} from "./fake-index-replies.js";
 
 export interface FakeFile {
   filename: string;
@@ -28,6 +39,12 @@ export interface FakeFile {
   requiresPython?: string;
   /** Release version for the Integrity API path (default: taken from the filename). */
   version?: string;
+  /**
+   * The name in the file's URL, when it is not `filename` (a page listing one
+   * name at a URL that names another: pip downloads the URL's). The file is
+   * served under both names.
+   */
+  urlFilename?: string;
 }
 
 export interface FakeProject {
@@ -58,6 +75,8 @@ export interface Fault {
   /** Redirect (302 unless redirectStatus) to this URL. */
   redirectTo?: string;
   redirectStatus?: number;
+  /** Send the normal answer's headers, then its body `bytes` (default 1) bytes every `everyMs`. */
+  trickle?: { everyMs: number; bytes?: number };
 }
 
 export interface FakeIndexOptions {
@@ -71,12 +90,6 @@ export interface FakeIndexOptions {
   gzip?: boolean;
 }
 
-interface Reply {
-  status: number;
-  headers: Record<string, string>;
-  body: Buffer;
-}
-
 interface FileEntry {
   project: string;
   file: FakeFile;
@@ -84,7 +97,6 @@ interface FileEntry {
   version: string;
 }
 
-const JSON_TYPE = "application/vnd.pypi.simple.v1+json";
 const HTML_TYPE = "text/html; charset=utf-8";
 const INTEGRITY_TYPE = "application/vnd.pypi.integrity.v1+json";
 
@@ -125,7 +137,9 @@ export class FakeIndex {
     for (const file of project.files) {
       const sha256 = file.sha256 ?? sha256Hex(file.body ?? Buffer.alloc(0));
       const version = file.version ?? versionFromFilename(file.filename);
-      this.files.set(`${key}/${file.filename}`, { project: key, file, sha256, version });
+      const entry = { project: key, file, sha256, version };
+      this.files.set(`${key}/${file.filename}`, entry);
+      if (file.urlFilename !== undefined) this.files.set(`${key}/${file.urlFilename}`, entry);
     }
     this.pages.clear();
   }
@@ -236,6 +250,7 @@ export class FakeIndex {
     const reply = this.route(path);
     if (f.invalidJson) reply.body = Buffer.from('{"meta": {"api-version": "1.4"}, "name": ');
     if (f.contentType !== undefined) reply.headers["content-type"] = f.contentType;
+    if (f.trickle) return sendTrickle(res, reply, f.trickle);
     if (f.truncate) {
       res.writeHead(reply.status, {
         ...reply.headers,
@@ -305,6 +320,11 @@ export class FakeIndex {
     return (project?.files ?? []).flatMap((f) => this.files.get(`${key}/${f.filename}`) ?? []);
   }
 
+  /** The file's URL as the page lists it (relative to /simple/<key>/). */
+  private fileHref(e: FileEntry): string {
+    return `../..${this.filePath(e.project, e.file.urlFilename ?? e.file.filename)}`;
+  }
+
   /** Relative to /simple/<key>/, as a real index may write them. */
   private provenanceHref(e: FileEntry): string | null {
     if (e.file.provenance === undefined || e.file.provenance === null) return null;
@@ -316,7 +336,7 @@ export class FakeIndex {
     const files = entries.map((e) => {
       const f: Record<string, unknown> = {
         filename: e.file.filename,
-        url: `../..${this.filePath(key, e.file.filename)}`,
+        url: this.fileHref(e),
         hashes: { sha256: e.sha256 },
         "requires-python": e.file.requiresPython ?? null,
         size: e.file.body?.length ?? 0,
@@ -336,7 +356,7 @@ export class FakeIndex {
   private renderHtml(key: string): string {
     const version = this.omitProvenanceKey ? "1.0" : "1.4";
     const links = this.entries(key).map((e) => {
-      let attrs = ` href="${esc(`../..${this.filePath(key, e.file.filename)}#sha256=${e.sha256}`)}"`;
+      let attrs = ` href="${esc(`${this.fileHref(e)}#sha256=${e.sha256}`)}"`;
       if (e.file.requiresPython) attrs += ` data-requires-python="${esc(e.file.requiresPython)}"`;
       if (e.file.yanked) {
         attrs += ` data-yanked="${typeof e.file.yanked === "string" ? esc(e.file.yanked) : ""}"`;
@@ -357,61 +377,4 @@ export class FakeIndex {
       "",
     ].join("\n");
   }
-}
-
-function sha256Hex(b: Buffer): string {
-  return createHash("sha256").update(b).digest("hex");
-}
-
-function esc(s: string): string {
-  return s
-    .replace(/&/g, "&amp;")
-    .replace(/</g, "&lt;")
-    .replace(/>/g, "&gt;")
-    .replace(/"/g, "&quot;")
-    .replace(/'/g, "&#39;");
-}
-
-function safeDecode(p: string): string {
-  try {
-    return decodeURIComponent(p);
-  } catch {
-    return p;
-  }
-}
-
-function ok(type: string, body: Buffer): Reply {
-  return { status: 200, headers: { "content-type": type }, body };
-}
-
-function text(status: number, message: string): Reply {
-  return { status, headers: { "content-type": "text/plain" }, body: Buffer.from(message) };
-}
-
-function send(res: ServerResponse, reply: Reply): void {
-  res.writeHead(reply.status, { ...reply.headers, "content-length": String(reply.body.length) });
-  res.end(reply.body);
-}
-
-function sendLarge(res: ServerResponse, bytes: number, chunked: boolean): void {
-  const headers: Record<string, string> = { "content-type": JSON_TYPE };
-  if (!chunked) headers["content-length"] = String(bytes);
-  res.writeHead(200, headers);
-  const chunk = Buffer.alloc(64 * 1024, 0x20);
-  let left = bytes;
-  res.on("close", () => {
-    left = 0;
-  });
-  const pump = (): void => {
-    while (left > 0) {
-      const c = left >= chunk.length ? chunk : chunk.subarray(0, left);
-      left -= c.length;
-      if (!res.write(c)) {
-        res.once("drain", pump);
-        return;
-      }
-    }
-    if (!res.destroyed) res.end();
-  };
-  pump();
 }
