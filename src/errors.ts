@@ -89,6 +89,9 @@ export const FAILURE_CODES = [
   "UNRELATED_REPOSITORY", // the attested repository's name has nothing to do with the package's (lookalike: error)
   // Coverage
   "NO_ATTESTATIONS",
+  "NOT_FROM_INDEX", // a direct URL, VCS, path or editable requirement: nothing an index attests
+  "INDEX_AMBIGUOUS", // an unpinned requirement pip may take from more than one index (dependency confusion)
+  "ENTRY_MISMATCH", // the file a lock or requirement entry points at is another project's or version's
   "ARTIFACT_DIGEST", // downloaded bytes differ from the digest the lock or requirement pins
   "VERIFICATION", // any other failure reported by the Sigstore verifier
 ] as const;

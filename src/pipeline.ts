@@ -34,7 +34,13 @@ import { AttestationCryptoVerifier } from "./sigstore/verifier.js";
 import { attachSlsaPredicates } from "./slsa/predicate.js";
 import { mapPool } from "./util/pool.js";
 import { verifyProvenanceBytes } from "./verify/provenance-bytes.js";
-import { errorReport, failedReport, missingReport, decorate } from "./verify/reports.js";
+import {
+  decorate,
+  errorReport,
+  failedReport,
+  missingReport,
+  rejectedReport,
+} from "./verify/reports.js";
 import { verifyTarget } from "./verify/target.js";
 import type { VerifierPool } from "./verify/workers.js";
 import type { TargetReport } from "./verify/types.js";
@@ -110,10 +116,14 @@ export const WORKERS_FROM_JOBS = 32;
 export function exitCodeFor(results: TargetReport[], allowMissing = false): 0 | 1 | 2 {
   if (results.some((r) => r.verdict === "error")) return 2;
   if (results.length === 0) return 1;
+  // --allow-missing excuses missing provenance, never a requirement that is
+  // not from an index (only a policy exception does).
   const bad = results.some(
     (r) =>
       r.verdict === "failed" ||
-      (r.verdict === "missing" && !allowMissing && !missingAllowedByPolicy(r)),
+      (r.verdict === "missing" &&
+        !(allowMissing && r.failure?.code !== "NOT_FROM_INDEX") &&
+        !missingAllowedByPolicy(r)),
   );
   return bad ? 1 : 0;
 }
@@ -143,11 +153,22 @@ export async function verifyDistributions(opts: VerifyOptions): Promise<VerifyRu
   // Shared network state: one client (keep-alive), one page fetch per project.
   // The index client and the cache are loaded only when a target needs them,
   // so verifying local files starts no faster than it has to.
-  let client: Promise<IndexClient> | undefined;
-  const index = (): Promise<IndexClient> =>
-    (client ??= import("./pypi/index-client.js").then((m) => new m.IndexClient(opts.index ?? {})));
+  // One client per index URL (the run's default, or an index an entry names).
+  const clients = new Map<string, Promise<IndexClient>>();
+  const index = (url?: string): Promise<IndexClient> => {
+    const key = url ?? "";
+    let client = clients.get(key);
+    if (!client) {
+      client = import("./pypi/index-client.js").then(
+        (m) =>
+          new m.IndexClient({ ...opts.index, ...(url !== undefined ? { indexUrl: url } : {}) }),
+      );
+      clients.set(key, client);
+    }
+    return client;
+  };
   const pages = new Map<string, Promise<ProjectPage>>();
-  const getPage = (name: string): Promise<ProjectPage> => {
+  const getPage = (name: string, indexUrl?: string): Promise<ProjectPage> => {
     if (opts.offline) {
       return Promise.reject(
         new PyprovError(
@@ -156,10 +177,10 @@ export async function verifyDistributions(opts: VerifyOptions): Promise<VerifyRu
         ),
       );
     }
-    const key = canonicalizeName(name);
+    const key = `${indexUrl ?? ""} ${canonicalizeName(name)}`;
     let page = pages.get(key);
     if (!page) {
-      page = index().then((c) => c.getProject(name));
+      page = index(indexUrl).then((c) => c.getProject(name));
       pages.set(key, page);
     }
     return page;
@@ -193,7 +214,27 @@ export async function verifyDistributions(opts: VerifyOptions): Promise<VerifyRu
   const specs = await loadSpecs(opts, skipped, opts.onWarning);
   const jobs: (() => Promise<Slot[]>)[] = [
     ...targets.map((arg) => () => resolveArg(arg, opts.only, getPage)),
-    ...specs.map((spec) => () => resolveSpecSlots(spec, opts.only, getPage, getCache, skipped)),
+    ...specs.map(
+      (spec) => () =>
+        resolveSpecSlots(
+          spec,
+          opts.only,
+          {
+            getPage,
+            overrideIndex: opts.index?.indexUrl,
+            hashUrl: async (url, algorithms, indexUrl) => {
+              if (opts.offline) {
+                throw new PyprovError("OFFLINE", "checking a sha384/sha512 pin needs the network", {
+                  source: url,
+                });
+              }
+              const got = await (await index(indexUrl)).download(url, { extraDigests: algorithms });
+              return got.digests;
+            },
+          },
+          getCache,
+        ),
+    ),
   ];
   if (jobs.length > MAX_TARGETS) {
     throw new PyprovError(
@@ -293,6 +334,7 @@ async function verifySlot(
       slot.target.error,
     );
   }
+  if (slot.kind === "rejected") return rejectedReport(slot.target);
   // 1. The file's name and digest.
   let file: ResolvedFile & { sha256: string };
   let outcome: ProvenanceOutcome;
@@ -388,7 +430,7 @@ async function indexFileDigest(
       throw new PyprovError("INPUT_UNREADABLE", "no download URL for this file", {
         source: file.filename,
       });
-    const got = await (await ctx.index()).download(file.url);
+    const got = await (await ctx.index(file.index)).download(file.url);
     if (file.sha256 !== undefined && got.sha256 !== file.sha256) {
       const withDigest = { ...file, sha256: got.sha256 };
       throw new DigestMismatch(

@@ -11,8 +11,10 @@
  *   requirements again (as in pip); include cycles are errors;
  * - `--hash=ALG:HEX` after a requirement: sha256 goes to `hashes`, sha384 and
  *   sha512 to `otherHashes`, anything else is an error;
- * - option lines: `--index-url`/`-i` and `--extra-index-url` are recorded, the
- *   other pip options are accepted and ignored; unknown options are errors.
+ * - option lines: `--index-url`/`-i`, `--extra-index-url`, `--find-links`
+ *   and `--no-index` are recorded and bound to every requirement of the run
+ *   (pip applies them file-wide); the other pip options are accepted and
+ *   ignored; unknown options are errors.
  *
  * Stricter than pip, on purpose: `--hash` on a line without a requirement
  * (a forgotten `\`), a non-per-requirement option after a requirement, and
@@ -51,6 +53,10 @@ export interface RequirementsResult {
   /** The last `--index-url`/`-i` given, if any (as written after env expansion: may hold credentials). */
   indexUrl?: string;
   extraIndexUrls: string[];
+  /** `--find-links`/`-f` locations, as written (pip may take files from them). */
+  findLinks: string[];
+  /** `--no-index` was given: pip uses only the find-links locations. */
+  noIndex: boolean;
   /** Every file read, the top one first. */
   files: string[];
 }
@@ -76,14 +82,37 @@ export function parseRequirements(
   options: RequirementsOptions = {},
 ): RequirementsResult {
   const state: State = {
-    result: { targets: [], constraints: [], extraIndexUrls: [], files: [] },
+    result: {
+      targets: [],
+      constraints: [],
+      extraIndexUrls: [],
+      findLinks: [],
+      noIndex: false,
+      files: [],
+    },
     env: options.env ?? {},
     readInclude,
     stack: [],
     chars: 0,
   };
   parseFile(state, text, file, false);
+  bindSources(state.result);
   return state.result;
+}
+
+/**
+ * pip applies a file's index options to every requirement in it, wherever
+ * they stand (the last --index-url wins): record on each requirement the
+ * sources pip would search, so resolution asks the same ones.
+ */
+function bindSources(result: RequirementsResult): void {
+  for (const t of result.targets) {
+    if (t.nonIndex) continue;
+    if (result.indexUrl !== undefined) t.index = result.indexUrl;
+    if (result.extraIndexUrls.length > 0) t.extraIndexes = [...result.extraIndexUrls];
+    if (result.findLinks.length > 0) t.findLinks = [...result.findLinks];
+    if (result.noIndex) t.noIndex = true;
+  }
 }
 
 /** Read and parse a requirements file from disk, with its includes; `${VAR}` from process.env. */
@@ -189,6 +218,12 @@ function handleLine(
         break;
       case "extra-index-url":
         pushUnique(state.result.extraIndexUrls, opt.value);
+        break;
+      case "find-links":
+        pushUnique(state.result.findLinks, opt.value);
+        break;
+      case "no-index":
+        state.result.noIndex = true;
         break;
       case "hash":
         throw malformed(

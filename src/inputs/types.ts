@@ -84,6 +84,15 @@ export interface TargetSpec {
   url?: string;
   /** Set exactly when the target does not come from a package index. */
   nonIndex?: NonIndexSource;
-  /** The package index a lock says the files come from (pylock `index`, uv `registry`). */
+  /**
+   * The package index the entry names: pylock `index`, uv `source.registry`,
+   * a requirements file's `--index-url`. Provenance is looked up there.
+   */
   index?: string;
+  /** Requirements files: `--extra-index-url` values pip also searches. */
+  extraIndexes?: string[];
+  /** Requirements files: `--find-links` locations pip also takes files from. */
+  findLinks?: string[];
+  /** Requirements files: `--no-index` (pip reads only the find-links locations). */
+  noIndex?: boolean;
 }

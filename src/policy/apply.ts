@@ -15,6 +15,7 @@
  *     expired one does not apply (a warning says so too).
  */
 import { parseDistributionFilename } from "../pypi/filename.js";
+import { canonicalizeName } from "../pypi/names.js";
 import { classifySlsa, type Contradiction } from "../slsa/level.js";
 import { levelNumber, shortLevel } from "../slsa/types.js";
 import type { CheckResult, TargetReport } from "../verify/types.js";
@@ -28,12 +29,17 @@ export interface ApplyOptions {
   now?: Date;
 }
 
-/** The canonical project name of a report's file, if it can be told. */
+/**
+ * The canonical project name whose rules apply: the package the installer
+ * installs (the requirement's, lock entry's or index page's project), else
+ * the one the file's name gives.
+ */
 export function packageOf(report: TargetReport): string | undefined {
+  if (report.target.project !== undefined) return canonicalizeName(report.target.project);
   try {
     return parseDistributionFilename(report.target.filename).name;
   } catch {
-    return report.target.project;
+    return undefined;
   }
 }
 
@@ -97,6 +103,17 @@ export function applyPolicy(
     results.push({ ...check, ok: false });
   };
 
+  if (report.verdict === "missing" && report.failure?.code === "NOT_FROM_INDEX") {
+    // A direct URL, VCS, path or editable requirement: nothing an index
+    // attests, so require_attestation: false does not cover it; only an
+    // exception naming the package does.
+    violate("require_attestation", {
+      id: "policy-attestation",
+      code: "NOT_FROM_INDEX",
+      message: `${name} is not installed from a package index; only a policy exception for it can allow that (rule ${resolved.describe})`,
+    });
+    return report;
+  }
   if (report.verdict === "missing") {
     if (!rule.require_attestation) {
       results.push({

@@ -67,6 +67,12 @@ export const RULE_DESCRIPTIONS: Readonly<Record<string, string>> = {
   NEW_PROJECT: "the project is younger than the policy's minimum project age",
   UNRELATED_REPOSITORY: "the attested repository's name has nothing to do with the package's",
   NO_ATTESTATIONS: "no provenance was found for the file",
+  NOT_FROM_INDEX:
+    "a direct URL, VCS, path or editable requirement: no index provenance can vouch for it",
+  INDEX_AMBIGUOUS:
+    "an unpinned requirement pip may take from more than one index (dependency confusion)",
+  ENTRY_MISMATCH:
+    "the file a lock or requirement entry points at is another project's or version's",
   ARTIFACT_DIGEST: "the downloaded file differs from the digest the lock or requirement pins",
   VERIFICATION: "another failure reported by the Sigstore verifier",
   USAGE: "no verdict: a usage error",
@@ -115,7 +121,9 @@ function ruleAndLevel(r: TargetReport, allowMissing: boolean): [string, Level] |
     case "fail":
       return [r.failure?.code ?? "VERIFICATION", "error"];
     case "warn":
-      return r.verdict === "missing" ? ["NO_ATTESTATIONS", "warning"] : [WARNING_RULE, "warning"];
+      return r.verdict === "missing"
+        ? [r.failure?.code ?? "NO_ATTESTATIONS", "warning"]
+        : [WARNING_RULE, "warning"];
   }
 }
 

@@ -3,16 +3,17 @@
  * targets, and every entry of requirements files and lockfiles, each
  * resolved to the distribution files it names, in input order.
  */
+import { isAbsolute, normalize } from "node:path";
 import { PyprovError, describeError } from "../errors.js";
 import type { TargetSpec } from "../inputs/types.js";
 import type { ProvenanceCache } from "../pypi/cache.js";
-import type { ProjectPage } from "../pypi/simple-api.js";
+import { resolveSpec, type GetPage, type SpecContext } from "./spec.js";
 import {
   fileByName,
   projectOfFilename,
   releaseFiles,
-  resolveSpec,
   type OnlyKind,
+  type RejectedTarget,
   type ResolvedFile,
   type SkippedTarget,
   type TargetArg,
@@ -23,21 +24,27 @@ import {
 export type Slot =
   | { kind: "local"; arg: Extract<TargetArg, { kind: "path" | "digest" }> }
   | { kind: "index"; file: ResolvedFile }
+  | { kind: "rejected"; target: RejectedTarget }
   | { kind: "unresolved"; target: UnresolvedTarget };
 
 /** A command-line target → the files it names. */
 export async function resolveArg(
   arg: TargetArg,
   only: OnlyKind,
-  getPage: (name: string) => Promise<ProjectPage>,
+  getPage: GetPage,
 ): Promise<Slot[]> {
   if (arg.kind === "path" || arg.kind === "digest") return [{ kind: "local", arg }];
   try {
     if (arg.kind === "release") {
-      return releaseFiles(await getPage(arg.name), arg.version, only).map((file) => ({
-        kind: "index",
-        file,
-      }));
+      const files = releaseFiles(await getPage(arg.name), arg.version, only);
+      if (arg.version === undefined) {
+        for (const f of files) {
+          f.warnings.push(
+            `unpinned: no version given; verified the latest release (${f.version ?? "?"}) the index lists today`,
+          );
+        }
+      }
+      return files.map((file) => ({ kind: "index", file }));
     }
     const filename = arg.filename;
     const file = fileByName(await getPage(projectOfFilename(filename)), filename);
@@ -54,24 +61,19 @@ export async function resolveArg(
 export async function resolveSpecSlots(
   spec: TargetSpec,
   only: OnlyKind,
-  getPage: (name: string) => Promise<ProjectPage>,
+  ctx: Omit<SpecContext, "cached">,
   getCache: () => Promise<ProvenanceCache | undefined>,
-  skipped: SkippedTarget[],
 ): Promise<Slot[]> {
   const cached = async (sha256: string) => {
     const hit = (await getCache())?.get(sha256);
     return hit && hit.kind !== "miss" ? hit.file : undefined;
   };
   try {
-    const {
-      files,
-      unresolved: missing,
-      skipped: skip,
-    } = await resolveSpec(spec, only, getPage, cached);
-    if (skip) skipped.push(skip);
+    const r = await resolveSpec(spec, only, { ...ctx, cached });
     return [
-      ...files.map((file): Slot => ({ kind: "index", file })),
-      ...missing.map((target): Slot => ({ kind: "unresolved", target })),
+      ...r.files.map((file): Slot => ({ kind: "index", file })),
+      ...r.rejected.map((target): Slot => ({ kind: "rejected", target })),
+      ...r.unresolved.map((target): Slot => ({ kind: "unresolved", target })),
     ];
   } catch (err) {
     return [unresolved(spec.name, spec.source, err)];
@@ -101,24 +103,53 @@ async function loadLock(
   const base = path.split(/[\\/]/).at(-1) ?? path;
   if (base === "uv.lock") {
     const lock = (await import("../inputs/uvlock.js")).loadUvLockFile(path);
+    const targets = [...lock.targets];
     for (const s of lock.skipped) {
-      skipped.push({
-        name: s.name,
-        reason: `${s.reason} package, not from a package index: no index provenance to verify`,
-        origin: { file: path, line: s.source.line },
-      });
+      const origin = { file: path, line: s.source.line };
+      if (s.reason !== "editable" || insideLock(s.path)) {
+        skipped.push({ name: s.name, reason: ownPackage(s.reason), origin });
+      } else {
+        targets.push({
+          name: s.name,
+          files: [],
+          hashes: [],
+          pinned: false,
+          source: s.source,
+          nonIndex: { kind: "editable", path: s.path },
+        });
+      }
     }
-    return lock.targets;
+    return targets;
   }
   if (/^pylock\.([^.]+\.)?toml$/.test(base)) {
     const lock = (await import("../inputs/pylock.js")).loadPylockFile(path);
     for (const w of lock.warnings) onWarning?.(`${path}: ${w}`);
-    return lock.targets;
+    return lock.targets.filter((t) => {
+      const own = t.nonIndex?.kind === "editable" && insideLock(t.nonIndex.path);
+      if (own) skipped.push({ name: t.name, reason: ownPackage("editable"), origin: t.source });
+      return !own;
+    });
   }
   throw new PyprovError(
     "USAGE",
     `--lock takes a pylock.toml (pylock.*.toml) or a uv.lock, not "${base}"`,
   );
+}
+
+/**
+ * A lock's own project: an editable (or virtual, or workspace member) package
+ * at a path inside the lock's folder is the code being locked, not a
+ * dependency, and is reported as skipped. An editable package from anywhere
+ * else is a dependency no index vouches for (NOT_FROM_INDEX).
+ */
+function insideLock(path: string | undefined): boolean {
+  if (path === undefined || isAbsolute(path)) return false;
+  const n = normalize(path.replace(/\\/g, "/"));
+  return n !== ".." && !n.startsWith("../");
+}
+
+function ownPackage(reason: string): string {
+  return `${reason} package of this project: the code being locked, not a dependency`;
 }
 
 export function unresolved(

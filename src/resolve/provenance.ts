@@ -16,7 +16,7 @@ import {
 } from "../pep740/load.js";
 import type { CachedFile, ProvenanceCache } from "../pypi/cache.js";
 import type { IndexClient } from "../pypi/index-client.js";
-import type { ProjectPage } from "../pypi/simple-api.js";
+import type { GetPage } from "./spec.js";
 import type { ResolvedFile } from "./targets.js";
 
 export type ProvenanceOutcome =
@@ -37,10 +37,11 @@ export type ProvenanceOutcome =
   | { status: "withheld"; reason: string };
 
 export interface FetchContext {
-  index: () => Promise<IndexClient>;
+  /** The client for an index URL (undefined: the run's default index). */
+  index: (url?: string) => Promise<IndexClient>;
   cache: () => Promise<ProvenanceCache | undefined>;
   offline: boolean;
-  getPage: (name: string) => Promise<ProjectPage>;
+  getPage: GetPage;
 }
 
 /** Provenance named on the command line (--provenance / --attestation). */
@@ -127,12 +128,12 @@ export async function fetchIndexProvenance(
   let provenanceUrl = file.provenanceUrl;
   if (provenanceUrl === undefined && file.project !== undefined) {
     // A lock entry: the project page says where its provenance is.
-    const page = await ctx.getPage(file.project);
+    const page = await ctx.getPage(file.project, file.index);
     const listed = page.files.find((f) => f.filename === file.filename);
     if (listed) provenanceUrl = listed.provenanceUrl;
   }
   const result = await (
-    await ctx.index()
+    await ctx.index(file.index)
   ).getProvenance({
     filename: file.filename,
     ...(provenanceUrl !== undefined ? { provenanceUrl } : {}),

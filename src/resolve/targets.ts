@@ -7,11 +7,10 @@
  * (their hashes), never by what the index says now.
  */
 import { existsSync } from "node:fs";
-import { PyprovError } from "../errors.js";
-import type { AttestationIdentity, TargetSpec } from "../inputs/types.js";
+import { PyprovError, type FailureCode } from "../errors.js";
+import type { AttestationIdentity } from "../inputs/types.js";
 import { parseDistributionFilename, type DistributionFilename } from "../pypi/filename.js";
 import { canonicalizeName, isValidProjectName } from "../pypi/names.js";
-import type { CachedFile } from "../pypi/cache.js";
 import type { ProjectFile, ProjectPage } from "../pypi/simple-api.js";
 import { compareVersions, tryParseVersion, versionsEqual } from "../pypi/version.js";
 
@@ -36,6 +35,8 @@ export interface ResolvedFile {
   version?: string;
   /** Where the index serves the file. */
   url?: string;
+  /** The index the file was resolved on (its provenance is looked up there); default: the run's. */
+  index?: string;
   /** From the index page: URL; null = the index says none; undefined = not known yet. */
   provenanceUrl?: string | null;
   /** The line in a requirements file or lockfile this came from. */
@@ -46,11 +47,31 @@ export interface ResolvedFile {
   warnings: string[];
 }
 
-/** An entry with no index provenance by nature (editable, VCS, path, URL): reported, not verified. */
+/** A uv workspace's own package (the code being locked, not a dependency): reported, not verified. */
 export interface SkippedTarget {
   name: string;
   reason: string;
   origin?: { file: string; line: number };
+}
+
+/**
+ * An entry resolution itself fails, before any provenance is fetched: a
+ * direct URL, VCS, path or editable requirement (NOT_FROM_INDEX, reported as
+ * missing provenance that only a policy exception can excuse), an unpinned
+ * requirement with more than one index (INDEX_AMBIGUOUS), or a locked or
+ * pinned file of another project or version (ENTRY_MISMATCH).
+ */
+export interface RejectedTarget {
+  /** The file name, or the entry as written when it names no file. */
+  display: string;
+  origin: { file: string; line: number };
+  /** The package the entry installs, as written. */
+  project: string;
+  version?: string;
+  url?: string;
+  sha256?: string;
+  code: Extract<FailureCode, "NOT_FROM_INDEX" | "INDEX_AMBIGUOUS" | "ENTRY_MISMATCH">;
+  message: string;
 }
 
 /** A target that could not be resolved: reported as "error" for that target only. */
@@ -101,7 +122,7 @@ export function parseTargetArg(arg: string): TargetArg {
   );
 }
 
-function fileVersion(f: ProjectFile): DistributionFilename | undefined {
+export function fileVersion(f: ProjectFile): DistributionFilename | undefined {
   try {
     return parseDistributionFilename(f.filename);
   } catch {
@@ -109,11 +130,15 @@ function fileVersion(f: ProjectFile): DistributionFilename | undefined {
   }
 }
 
-function wanted(dist: DistributionFilename, only: OnlyKind): boolean {
+export function wanted(dist: DistributionFilename, only: OnlyKind): boolean {
   return only === undefined || dist.kind === only;
 }
 
-function toResolved(page: ProjectPage, f: ProjectFile, dist: DistributionFilename): ResolvedFile {
+export function toResolved(
+  page: ProjectPage,
+  f: ProjectFile,
+  dist: DistributionFilename,
+): ResolvedFile {
   const sha256 = f.hashes.sha256;
   return {
     filename: f.filename,
@@ -193,140 +218,4 @@ export function projectOfFilename(filename: string): string {
   } catch (err) {
     throw new PyprovError("USAGE", err instanceof Error ? err.message : String(err));
   }
-}
-
-/**
- * Files for one requirements-file or lockfile entry. Lockfiles name their
- * files; requirements give hashes, which select the index's files. Entries
- * without hashes are resolved by version (or to the latest release) and
- * flagged as unpinned.
- */
-export async function resolveSpec(
-  spec: TargetSpec,
-  only: OnlyKind,
-  getPage: (name: string) => Promise<ProjectPage>,
-  /** What an earlier run learned from the index about the file with this digest. */
-  cached: (sha256: string) => Promise<CachedFile | undefined> = () => Promise.resolve(undefined),
-): Promise<{ files: ResolvedFile[]; unresolved: UnresolvedTarget[]; skipped?: SkippedTarget }> {
-  const origin = spec.source;
-  const base = {
-    origin,
-    project: spec.name,
-    ...(spec.version !== undefined ? { version: spec.version } : {}),
-    ...(spec.expectedIdentities ? { expectedIdentities: spec.expectedIdentities } : {}),
-  };
-  if (spec.nonIndex) {
-    return {
-      files: [],
-      unresolved: [],
-      skipped: {
-        name: spec.name,
-        reason: `${spec.nonIndex.kind} source, not a package index: no index provenance to verify`,
-        origin,
-      },
-    };
-  }
-  // A lockfile: exactly its files, by its digests.
-  if (spec.files.length > 0) {
-    const out: ResolvedFile[] = [];
-    for (const f of spec.files) {
-      const filename = f.filename ?? f.url?.split("/").at(-1);
-      if (!filename)
-        throw new PyprovError("INPUT_MALFORMED", `${spec.name}: a locked file has no name`);
-      let dist: DistributionFilename;
-      try {
-        dist = parseDistributionFilename(filename);
-      } catch (err) {
-        throw new PyprovError(
-          "INPUT_MALFORMED",
-          `${spec.name}: ${err instanceof Error ? err.message : String(err)}`,
-        );
-      }
-      if (!wanted(dist, only)) continue;
-      out.push({
-        ...base,
-        filename,
-        sha256: f.sha256,
-        ...(f.url ? { url: f.url } : {}),
-        warnings: f.sha256 ? [] : ["unpinned: the lock records no sha256 for this file"],
-      });
-    }
-    return { files: out, unresolved: [] };
-  }
-  // A requirement with hashes whose files an earlier run already listed:
-  // no need to ask the index again (a digest's file name never changes).
-  if (spec.hashes.length > 0) {
-    const known = await Promise.all(spec.hashes.map((h) => cached(h)));
-    if (
-      known.every(
-        (k) => k !== undefined && canonicalizeName(k.project) === canonicalizeName(spec.name),
-      )
-    ) {
-      const files: ResolvedFile[] = [];
-      known.forEach((k, i) => {
-        let dist: DistributionFilename;
-        try {
-          dist = parseDistributionFilename(k!.filename);
-        } catch {
-          return;
-        }
-        if (!wanted(dist, only)) return;
-        if (spec.version !== undefined && !versionsEqual(dist.version, spec.version)) return;
-        files.push({
-          filename: k!.filename,
-          sha256: spec.hashes[i]!,
-          project: k!.project,
-          version: dist.version,
-          ...(k!.url !== undefined ? { url: k!.url } : {}),
-          origin,
-          ...(spec.expectedIdentities ? { expectedIdentities: spec.expectedIdentities } : {}),
-          warnings: spec.pinned ? [] : ["unpinned: no exact == version pin"],
-        });
-      });
-      if (files.length > 0 || only !== undefined) return { files, unresolved: [] };
-    }
-  }
-  const page = await getPage(spec.name);
-  // A requirement with hashes: exactly the files pip would accept.
-  if (spec.hashes.length > 0) {
-    const allowed = new Set(spec.hashes);
-    const files = page.files
-      .map((f) => ({ f, d: fileVersion(f) }))
-      .filter(
-        (x): x is { f: ProjectFile; d: DistributionFilename } =>
-          x.d !== undefined && x.f.hashes.sha256 !== undefined && allowed.has(x.f.hashes.sha256),
-      )
-      .filter((x) => wanted(x.d, only))
-      .filter((x) => spec.version === undefined || versionsEqual(x.d.version, spec.version));
-    const out = files.map(({ f, d }) => ({
-      ...toResolved(page, f, d),
-      origin,
-      ...(spec.expectedIdentities ? { expectedIdentities: spec.expectedIdentities } : {}),
-    }));
-    const found = new Set(out.map((r) => r.sha256));
-    const unresolved: UnresolvedTarget[] = [];
-    if (only === undefined) {
-      for (const h of spec.hashes.filter((x) => !found.has(x))) {
-        unresolved.push({
-          display: `${spec.name}${spec.version ? `==${spec.version}` : ""}`,
-          origin,
-          error: new PyprovError(
-            "INPUT_UNREADABLE",
-            `${spec.name}: no file on the index has the required sha256 ${h}`,
-          ),
-        });
-      }
-    }
-    if (!spec.pinned) for (const r of out) r.warnings.push("unpinned: no exact == version pin");
-    return { files: out, unresolved };
-  }
-  // No hashes: resolve by version, and say so.
-  const out = releaseFiles(page, spec.version, only).map((r) => ({ ...r, origin }));
-  for (const r of out) {
-    r.warnings.push(
-      "unpinned: no --hash in the requirements file; verified by the digest the index lists today",
-    );
-    if (spec.expectedIdentities) r.expectedIdentities = spec.expectedIdentities;
-  }
-  return { files: out, unresolved: [] };
 }

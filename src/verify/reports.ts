@@ -3,7 +3,7 @@
  * downloaded file whose digest differs, an input that gave no verdict.
  */
 import { PyprovError, describeError, type ErrorCode } from "../errors.js";
-import type { ResolvedFile } from "../resolve/targets.js";
+import type { RejectedTarget, ResolvedFile } from "../resolve/targets.js";
 import type { TargetReport } from "./types.js";
 
 /** Copy what resolution learned (project, version, URL, origin, warnings) onto a report. */
@@ -65,5 +65,26 @@ export function errorReport(
   const report = baseReport(file);
   const code: ErrorCode = err instanceof PyprovError ? err.code : "INTERNAL";
   report.error = { code, message: describeError(err) };
+  return report;
+}
+
+/**
+ * An entry that failed at resolution (resolve/spec.ts): not from an index
+ * (reported as missing provenance that only a policy exception excuses), an
+ * unpinned requirement with several indexes, or a file of another project.
+ */
+export function rejectedReport(target: RejectedTarget): TargetReport {
+  const report = baseReport({
+    filename: target.display,
+    sha256: target.sha256 ?? "",
+    origin: target.origin,
+    project: target.project,
+    ...(target.version !== undefined ? { version: target.version } : {}),
+    ...(target.url !== undefined ? { url: target.url } : {}),
+  });
+  const id = target.code === "ENTRY_MISMATCH" ? "subject-name" : "coverage";
+  report.checks.push({ id, ok: false, code: target.code, message: target.message });
+  report.verdict = target.code === "NOT_FROM_INDEX" ? "missing" : "failed";
+  report.failure = { code: target.code, message: target.message };
   return report;
 }

@@ -23,6 +23,9 @@ describe("pip-compile output", () => {
     hashes: files.map(h),
     pinned: true,
     source: { file, line },
+    // pip applies a file's index options to every requirement in it.
+    index: "https://pypi.org/simple",
+    extraIndexes: ["https://__token__:s3cr3t@pypi.internal.example.com/simple/"],
   });
 
   it("reads every pin with its hashes, extras and markers", () => {
@@ -56,6 +59,8 @@ describe("pip-compile output", () => {
       constraints: [],
       indexUrl: "https://pypi.org/simple",
       extraIndexUrls: ["https://__token__:s3cr3t@pypi.internal.example.com/simple/"],
+      findLinks: [],
+      noIndex: false,
       files: [file],
     });
   });
