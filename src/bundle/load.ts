@@ -23,6 +23,7 @@ import { toSignedEntity } from "@sigstore/verify";
 import * as z from "zod/mini";
 import { PyprovError } from "../errors.js";
 import { decodeBase64Strict, type TransparencyLogEntry } from "../pep740/models.js";
+import { protoLooseMessage } from "../util/proto-json.js";
 import { parseJsonBytes, readInputFile } from "../util/read-input.js";
 import { describeZodError } from "../util/zod.js";
 
@@ -63,22 +64,22 @@ const uint64 = z.union([
   z.string().check(z.regex(/^(0|[1-9][0-9]{0,19})$/, "must be a non-negative decimal integer")),
   z.number().check(z.int(), z.nonnegative(), z.lte(Number.MAX_SAFE_INTEGER)),
 ]);
-const TlogEntryShape = z.looseObject({
+const TlogEntryShape = protoLooseMessage({
   logIndex: uint64,
-  logId: z.looseObject({ keyId: b64 }),
-  kindVersion: z.looseObject({
+  logId: protoLooseMessage({ keyId: b64 }),
+  kindVersion: protoLooseMessage({
     kind: z.string().check(z.minLength(1)),
     version: z.string().check(z.minLength(1)),
   }),
   integratedTime: z.optional(uint64),
-  inclusionPromise: z.optional(z.looseObject({ signedEntryTimestamp: b64 })),
+  inclusionPromise: z.optional(protoLooseMessage({ signedEntryTimestamp: b64 })),
   inclusionProof: z.optional(
-    z.looseObject({
+    protoLooseMessage({
       logIndex: uint64,
       rootHash: b64,
       treeSize: uint64,
       hashes: z.array(b64).check(z.maxLength(64)),
-      checkpoint: z.optional(z.looseObject({ envelope: z.string().check(z.minLength(1)) })),
+      checkpoint: z.optional(protoLooseMessage({ envelope: z.string().check(z.minLength(1)) })),
     }),
   ),
   canonicalizedBody: b64,
@@ -91,39 +92,43 @@ const HASH_ALGORITHMS = [
   "SHA3_256",
   "SHA3_384",
 ] as const;
-const BundleShape = z.looseObject({
+const BundleShape = protoLooseMessage({
   mediaType: z.string(),
-  verificationMaterial: z.looseObject({
-    certificate: z.optional(z.looseObject({ rawBytes: b64 })),
+  verificationMaterial: protoLooseMessage({
+    certificate: z.optional(protoLooseMessage({ rawBytes: b64 })),
     x509CertificateChain: z.optional(
-      z.looseObject({
+      protoLooseMessage({
         certificates: z
-          .array(z.looseObject({ rawBytes: b64 }))
+          .array(protoLooseMessage({ rawBytes: b64 }))
           .check(z.minLength(1), z.maxLength(MAX_CHAIN_CERTIFICATES)),
       }),
     ),
-    publicKey: z.optional(z.looseObject({ hint: z.optional(z.string().check(z.maxLength(1024))) })),
+    publicKey: z.optional(
+      protoLooseMessage({ hint: z.optional(z.string().check(z.maxLength(1024))) }),
+    ),
     tlogEntries: z.optional(z.array(TlogEntryShape).check(z.maxLength(MAX_TLOG_ENTRIES))),
     timestampVerificationData: z.optional(
-      z.looseObject({
+      protoLooseMessage({
         rfc3161Timestamps: z.optional(
-          z.array(z.looseObject({ signedTimestamp: b64 })).check(z.maxLength(MAX_TIMESTAMPS)),
+          z.array(protoLooseMessage({ signedTimestamp: b64 })).check(z.maxLength(MAX_TIMESTAMPS)),
         ),
       }),
     ),
   }),
   messageSignature: z.optional(
-    z.looseObject({
-      messageDigest: z.optional(z.looseObject({ algorithm: z.enum(HASH_ALGORITHMS), digest: b64 })),
+    protoLooseMessage({
+      messageDigest: z.optional(
+        protoLooseMessage({ algorithm: z.enum(HASH_ALGORITHMS), digest: b64 }),
+      ),
       signature: b64,
     }),
   ),
   dsseEnvelope: z.optional(
-    z.looseObject({
+    protoLooseMessage({
       payload: b64,
       payloadType: z.string(),
       signatures: z
-        .array(z.looseObject({ sig: b64, keyid: z.optional(z.string()) }))
+        .array(protoLooseMessage({ sig: b64, keyid: z.optional(z.string()) }))
         .check(z.maxLength(16)),
     }),
   ),
@@ -133,7 +138,7 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
-/** Parse and check bundle bytes. Throws PyprovError only. */
+/** Parse and check bundle bytes (protobuf-JSON: a null field reads as absent). Throws PyprovError only. */
 export function parseBundle(raw: Buffer, source: string): LoadedBundle {
   const malformed = (message: string): PyprovError =>
     new PyprovError("INPUT_MALFORMED", message, { source });
@@ -164,7 +169,8 @@ export function parseBundle(raw: Buffer, source: string): LoadedBundle {
 
   let bundle: Bundle;
   try {
-    bundle = bundleFromJSON(json);
+    // The checked document: null fields already read as absent.
+    bundle = bundleFromJSON(shape.data);
   } catch (err) {
     const fields = err instanceof ValidationError && err.fields?.length ? err.fields : undefined;
     throw malformed(

@@ -8,6 +8,7 @@
  * (unsigned) publisher that the index says uploaded them.
  */
 import * as z from "zod/mini";
+import { protoMessage } from "../util/proto-json.js";
 import "../util/zod.js"; // English issue messages
 
 /** Strict standard base64 (RFC 4648 §4), padding optional, decoded to bytes. */
@@ -80,26 +81,30 @@ const uint64 = z.union([
   ),
 ]);
 
-export const KindVersionSchema = z.strictObject({
+export const KindVersionSchema = protoMessage({
   kind: z.string().check(z.minLength(1)),
   version: z.string().check(z.minLength(1)),
 });
 
-export const InclusionProofSchema = z.strictObject({
+export const InclusionProofSchema = protoMessage({
   logIndex: uint64,
   rootHash: base64Bytes,
   treeSize: uint64,
   hashes: z.array(base64Bytes).check(z.maxLength(64)),
-  checkpoint: z.strictObject({ envelope: z.string().check(z.minLength(1)) }),
+  checkpoint: protoMessage({ envelope: z.string().check(z.minLength(1)) }),
 });
 
-/** A Sigstore TransparencyLogEntry in protobuf-JSON form. */
-export const TransparencyLogEntrySchema = z.strictObject({
+/**
+ * A Sigstore TransparencyLogEntry in protobuf-JSON form: a null field reads
+ * as absent (src/util/proto-json.ts). The attestation around it is not
+ * protobuf-JSON and keeps z.strictObject.
+ */
+export const TransparencyLogEntrySchema = protoMessage({
   logIndex: uint64,
-  logId: z.strictObject({ keyId: base64Bytes }),
+  logId: protoMessage({ keyId: base64Bytes }),
   kindVersion: KindVersionSchema,
   integratedTime: z.optional(uint64),
-  inclusionPromise: z.optional(z.strictObject({ signedEntryTimestamp: base64Bytes })),
+  inclusionPromise: z.optional(protoMessage({ signedEntryTimestamp: base64Bytes })),
   inclusionProof: z.optional(InclusionProofSchema),
   canonicalizedBody: base64Bytes,
 });

@@ -120,7 +120,7 @@ export function parsePolicy(raw: Buffer, source: string): LoadedPolicy {
   let value: unknown;
   let locate: (path: readonly PropertyKey[], key?: string) => number | undefined = () => undefined;
   if (format === "json") {
-    value = parseJsonText(text, source);
+    value = parseJsonText(text, source, { uniqueKeys: true });
   } else {
     const parsed = parseYaml(text, source);
     value = parsed.value;

@@ -11,6 +11,7 @@ import { toTrustMaterial, type TrustMaterial } from "@sigstore/verify";
 import * as z from "zod/mini";
 import { PyprovError } from "../errors.js";
 import { DEFAULT_TRUSTED_ROOT_PATH } from "../paths.js";
+import { protoLooseMessage } from "../util/proto-json.js";
 import { parseJsonBytes, readInputFile } from "../util/read-input.js";
 import { describeZodError } from "../util/zod.js";
 
@@ -21,22 +22,22 @@ const TRUSTED_ROOT_MEDIA_TYPE_RE =
 const timestamp = z
   .string()
   .check(z.refine((s) => !Number.isNaN(Date.parse(s)), "not an RFC 3339 time"));
-const validFor = z.looseObject({ start: z.optional(timestamp), end: z.optional(timestamp) });
-const keyed = z.looseObject({
+const validFor = protoLooseMessage({ start: z.optional(timestamp), end: z.optional(timestamp) });
+const keyed = protoLooseMessage({
   baseUrl: z.optional(z.string()),
   publicKey: z.optional(
-    z.looseObject({ rawBytes: z.optional(z.string()), validFor: z.optional(validFor) }),
+    protoLooseMessage({ rawBytes: z.optional(z.string()), validFor: z.optional(validFor) }),
   ),
-  logId: z.optional(z.looseObject({ keyId: z.string() })),
+  logId: z.optional(protoLooseMessage({ keyId: z.string() })),
 });
-const authority = z.looseObject({
+const authority = protoLooseMessage({
   uri: z.optional(z.string()),
-  certChain: z.looseObject({
-    certificates: z.array(z.looseObject({ rawBytes: z.string() })).check(z.minLength(1)),
+  certChain: protoLooseMessage({
+    certificates: z.array(protoLooseMessage({ rawBytes: z.string() })).check(z.minLength(1)),
   }),
   validFor: z.optional(validFor),
 });
-const TrustedRootShape = z.looseObject({
+const TrustedRootShape = protoLooseMessage({
   mediaType: z
     .string()
     .check(z.regex(TRUSTED_ROOT_MEDIA_TYPE_RE, "not a Sigstore trusted root media type")),
@@ -121,9 +122,12 @@ export function checkValidity(root: TrustedRootShape): string | undefined {
   return undefined;
 }
 
-/** Parse and check trusted-root bytes. */
+/**
+ * Parse and check trusted-root bytes. Protobuf-JSON: a null field reads as
+ * absent. A person may write one, so duplicate keys are refused.
+ */
 export function parseTrustedRoot(raw: Buffer, source: string): LoadedTrustRoot {
-  const json = parseJsonBytes(raw, source);
+  const json = parseJsonBytes(raw, source, { uniqueKeys: true });
   const shape = TrustedRootShape.safeParse(json);
   if (!shape.success) {
     throw new PyprovError(
@@ -138,7 +142,8 @@ export function parseTrustedRoot(raw: Buffer, source: string): LoadedTrustRoot {
   }
   let material: TrustMaterial;
   try {
-    material = toTrustMaterial(TrustedRoot.fromJSON(json));
+    // The checked document: null fields already read as absent.
+    material = toTrustMaterial(TrustedRoot.fromJSON(shape.data));
   } catch (err) {
     const msg = err instanceof Error ? err.message : String(err);
     throw new PyprovError("TRUST_ROOT_INVALID", `trusted root rejected: ${msg}`, {

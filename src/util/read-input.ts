@@ -5,6 +5,7 @@
  */
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { PyprovError } from "../errors.js";
+import { describeDuplicateKey, findDuplicateKey } from "./json-duplicates.js";
 
 export const DEFAULT_MAX_INPUT_BYTES = 16 * 1024 * 1024;
 export const MAX_JSON_DEPTH = 64;
@@ -73,24 +74,38 @@ function ioReason(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
+export interface JsonOptions {
+  /** Deepest nesting accepted (default MAX_JSON_DEPTH). */
+  maxDepth?: number;
+  /** Refuse duplicate keys (JSON a person writes: policies, trusted roots). */
+  uniqueKeys?: boolean;
+}
+
 /**
  * Parse JSON text from an untrusted source. Refuses nesting deeper than
  * maxDepth before handing the text to JSON.parse (which is recursive), and
  * turns every failure into a one-line INPUT_MALFORMED error.
  */
-export function parseJsonText(text: string, source: string, maxDepth = MAX_JSON_DEPTH): unknown {
+export function parseJsonText(text: string, source: string, opts: JsonOptions = {}): unknown {
+  const maxDepth = opts.maxDepth ?? MAX_JSON_DEPTH;
   const depth = jsonNestingDepth(text, maxDepth);
   if (depth > maxDepth) {
     throw new PyprovError("INPUT_MALFORMED", `JSON nested deeper than ${maxDepth} levels`, {
       source,
     });
   }
+  let value: unknown;
   try {
-    return JSON.parse(text) as unknown;
+    value = JSON.parse(text) as unknown;
   } catch (err) {
     const msg = err instanceof Error ? err.message : String(err);
     throw new PyprovError("INPUT_MALFORMED", `not valid JSON: ${msg}`, { source });
   }
+  const duplicate = opts.uniqueKeys ? findDuplicateKey(text) : undefined;
+  if (duplicate) {
+    throw new PyprovError("INPUT_MALFORMED", describeDuplicateKey(duplicate), { source });
+  }
+  return value;
 }
 
 /**
@@ -137,7 +152,7 @@ export function readJsonFile(
 
 const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
 
-export function parseJsonBytes(raw: Buffer, source: string): unknown {
+export function parseJsonBytes(raw: Buffer, source: string, opts: JsonOptions = {}): unknown {
   let text: string;
   try {
     text = strictUtf8.decode(raw);
@@ -145,5 +160,5 @@ export function parseJsonBytes(raw: Buffer, source: string): unknown {
     throw new PyprovError("INPUT_MALFORMED", "not valid UTF-8 text", { source });
   }
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-  return parseJsonText(text, source);
+  return parseJsonText(text, source, opts);
 }
