@@ -145,65 +145,7 @@ export async function verifyDistributions(opts: VerifyOptions): Promise<VerifyRu
       "--provenance and --attestation apply to a single local distribution (or --filename/--sha256)",
     );
   }
-  // 0. Trust material: without it no verdict is possible.
-  const trustRoot = opts.trustRoot ?? loadTrustedRoot(opts.trustedRoot);
-  const crypto = new AttestationCryptoVerifier(trustRoot);
-  const expectations = opts.expectations ?? {};
-
-  // Shared network state: one client (keep-alive), one page fetch per project.
-  // The index client and the cache are loaded only when a target needs them,
-  // so verifying local files starts no faster than it has to.
-  // One client per index URL (the run's default, or an index an entry names).
-  const clients = new Map<string, Promise<IndexClient>>();
-  const index = (url?: string): Promise<IndexClient> => {
-    const key = url ?? "";
-    let client = clients.get(key);
-    if (!client) {
-      client = import("./pypi/index-client.js").then(
-        (m) =>
-          new m.IndexClient({ ...opts.index, ...(url !== undefined ? { indexUrl: url } : {}) }),
-      );
-      clients.set(key, client);
-    }
-    return client;
-  };
-  const pages = new Map<string, Promise<ProjectPage>>();
-  const getPage = (name: string, indexUrl?: string): Promise<ProjectPage> => {
-    if (opts.offline) {
-      return Promise.reject(
-        new PyprovError(
-          "OFFLINE",
-          `the index page of ${name} is needed, and --offline forbids the network`,
-        ),
-      );
-    }
-    const key = `${indexUrl ?? ""} ${canonicalizeName(name)}`;
-    let page = pages.get(key);
-    if (!page) {
-      page = index(indexUrl).then((c) => c.getProject(name));
-      pages.set(key, page);
-    }
-    return page;
-  };
-  let cache: Promise<ProvenanceCache | undefined> | undefined;
-  const getCache = (): Promise<ProvenanceCache | undefined> =>
-    (cache ??=
-      opts.noCache === true
-        ? Promise.resolve(undefined)
-        : import("./pypi/cache.js").then(
-            (m) =>
-              new m.ProvenanceCache({
-                ...(opts.cacheDir !== undefined ? { dir: opts.cacheDir } : {}),
-                readOnly: opts.offline === true,
-                ...(opts.onWarning ? { onWarning: opts.onWarning } : {}),
-              }),
-          ));
-  const fetchCtx: FetchContext = {
-    index,
-    cache: getCache,
-    offline: opts.offline === true,
-    getPage,
-  };
+  const { trustRoot, crypto, expectations, index, getPage, getCache, fetchCtx } = runContext(opts);
   const concurrency = opts.concurrency ?? DEFAULT_CONCURRENCY;
 
   // Each input (a target, or one entry of a requirements file or lockfile)
@@ -275,11 +217,7 @@ export async function verifyDistributions(opts: VerifyOptions): Promise<VerifyRu
     }
     for (const slot of slots) {
       reports.push(
-        applyPolicy(
-          await verifySlot(slot, opts, explicit, fetchCtx, crypto, expectations, pool),
-          opts.policy,
-          { now: opts.now ?? new Date() },
-        ),
+        await verifyWithPolicy(slot, opts, explicit, fetchCtx, crypto, expectations, pool),
       );
     }
     opts.onProgress?.(++done, jobs.length);
@@ -317,6 +255,126 @@ export async function verifyDistributions(opts: VerifyOptions): Promise<VerifyRu
     skipped,
     exitCode: exitCodeFor(results, opts.allowMissing === true),
   };
+}
+
+interface RunContext {
+  trustRoot: LoadedTrustRoot;
+  crypto: AttestationCryptoVerifier;
+  expectations: Expectations;
+  index: (url?: string) => Promise<IndexClient>;
+  getPage: (name: string, indexUrl?: string) => Promise<ProjectPage>;
+  getCache: () => Promise<ProvenanceCache | undefined>;
+  fetchCtx: FetchContext;
+}
+
+/** Trust material and shared network state (clients, pages, cache) of one run or one server. */
+function runContext(opts: VerifyOptions): RunContext {
+  // 0. Trust material: without it no verdict is possible.
+  const trustRoot = opts.trustRoot ?? loadTrustedRoot(opts.trustedRoot);
+  const crypto = new AttestationCryptoVerifier(trustRoot);
+  const expectations = opts.expectations ?? {};
+
+  // Shared network state: one client (keep-alive), one page fetch per project.
+  // The index client and the cache are loaded only when a target needs them,
+  // so verifying local files starts no faster than it has to.
+  // One client per index URL (the run's default, or an index an entry names).
+  const clients = new Map<string, Promise<IndexClient>>();
+  const index = (url?: string): Promise<IndexClient> => {
+    const key = url ?? "";
+    let client = clients.get(key);
+    if (!client) {
+      client = import("./pypi/index-client.js").then(
+        (m) =>
+          new m.IndexClient({ ...opts.index, ...(url !== undefined ? { indexUrl: url } : {}) }),
+      );
+      clients.set(key, client);
+    }
+    return client;
+  };
+  const pages = new Map<string, Promise<ProjectPage>>();
+  const getPage = (name: string, indexUrl?: string): Promise<ProjectPage> => {
+    if (opts.offline) {
+      return Promise.reject(
+        new PyprovError(
+          "OFFLINE",
+          `the index page of ${name} is needed, and --offline forbids the network`,
+        ),
+      );
+    }
+    const key = `${indexUrl ?? ""} ${canonicalizeName(name)}`;
+    let page = pages.get(key);
+    if (!page) {
+      page = index(indexUrl).then((c) => c.getProject(name));
+      pages.set(key, page);
+    }
+    return page;
+  };
+  let cache: Promise<ProvenanceCache | undefined> | undefined;
+  const getCache = (): Promise<ProvenanceCache | undefined> =>
+    (cache ??=
+      opts.noCache === true
+        ? Promise.resolve(undefined)
+        : import("./pypi/cache.js").then(
+            (m) =>
+              new m.ProvenanceCache({
+                ...(opts.cacheDir !== undefined ? { dir: opts.cacheDir } : {}),
+                readOnly: opts.offline === true,
+                ...(opts.onWarning ? { onWarning: opts.onWarning } : {}),
+              }),
+          ));
+  const fetchCtx: FetchContext = {
+    index,
+    cache: getCache,
+    offline: opts.offline === true,
+    getPage,
+  };
+  return { trustRoot, crypto, expectations, index, getPage, getCache, fetchCtx };
+}
+
+/**
+ * A verifier of files already resolved from an index page (as releaseFiles()
+ * gives them), for a long-running caller such as `pyprov serve`: one trust
+ * root, index client and cache for every call. Each file goes through the
+ * same verifySlot + applyPolicy path as verifyDistributions; judge the
+ * reports with exitCodeFor. Pages are not cached: each caller fetches its own.
+ */
+export function indexFileVerifier(opts: VerifyOptions): {
+  trustRoot: { source: string; sha256: string };
+  index: () => Promise<IndexClient>;
+  verify: (files: ResolvedFile[]) => Promise<TargetReport[]>;
+} {
+  const ctx = runContext(opts);
+  const concurrency = opts.concurrency ?? DEFAULT_CONCURRENCY;
+  return {
+    trustRoot: { source: ctx.trustRoot.source, sha256: ctx.trustRoot.sha256 },
+    index: () => ctx.index(),
+    verify: (files) =>
+      mapPool(files, concurrency, (file) =>
+        verifyWithPolicy(
+          { kind: "index", file },
+          opts,
+          false,
+          ctx.fetchCtx,
+          ctx.crypto,
+          ctx.expectations,
+          undefined,
+        ),
+      ),
+  };
+}
+
+/** One slot's report, with the policy applied (the verdict exitCodeFor judges). */
+async function verifyWithPolicy(
+  slot: Slot,
+  opts: VerifyOptions,
+  explicit: boolean,
+  fetchCtx: FetchContext,
+  crypto: AttestationCryptoVerifier,
+  expectations: Expectations,
+  pool: VerifierPool | undefined,
+): Promise<TargetReport> {
+  const report = await verifySlot(slot, opts, explicit, fetchCtx, crypto, expectations, pool);
+  return applyPolicy(report, opts.policy, { now: opts.now ?? new Date() });
 }
 
 async function verifySlot(
