@@ -274,10 +274,10 @@ function runContext(opts: VerifyOptions): RunContext {
   const crypto = new AttestationCryptoVerifier(trustRoot);
   const expectations = opts.expectations ?? {};
 
-  // Shared network state: one client (keep-alive), one page fetch per project.
-  // The index client and the cache are loaded only when a target needs them,
-  // so verifying local files starts no faster than it has to.
-  // One client per index URL (the run's default, or an index an entry names).
+  // Shared network state: one keep-alive client per index URL (the run's
+  // default, or an index an entry names), one page fetch per project and
+  // index. Clients and the cache are loaded only when a target needs them,
+  // so verifying local files starts no slower than it has to.
   const clients = new Map<string, Promise<IndexClient>>();
   const index = (url?: string): Promise<IndexClient> => {
     const key = url ?? "";

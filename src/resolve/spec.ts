@@ -82,16 +82,14 @@ export async function resolveSpec(
     return out;
   }
   const { index, warnings } = chooseIndex(spec, ctx.overrideIndex);
-  const base = {
+  /** The file as this entry's: its line, its lock identities, the index it was found on. */
+  const bind = (r: ResolvedFile, on: string | undefined = index): ResolvedFile => ({
+    ...r,
     origin,
-    ...(index !== undefined ? { index } : {}),
+    ...(on !== undefined ? { index: on } : {}),
     ...(spec.expectedIdentities ? { expectedIdentities: spec.expectedIdentities } : {}),
-  };
-  const bind = (r: ResolvedFile): ResolvedFile => {
-    const bound = { ...r, ...base };
-    bound.warnings = [...warnings, ...r.warnings];
-    return bound;
-  };
+    warnings: [...warnings, ...r.warnings],
+  });
   /** ENTRY_MISMATCH unless `dist` is a file of the entry's project and version. */
   const belongs = (dist: DistributionFilename, filename: string, sha256?: string): boolean => {
     const nameOk = canonicalizeName(dist.name) === canonicalizeName(spec.name);
@@ -177,11 +175,7 @@ export async function resolveSpec(
   // then on each extra index for the digests the index did not have.
   const sources = [index, ...(spec.extraIndexes ?? [])];
   const pins = new Map<string, Set<string>>([["sha256", new Set(spec.hashes)]]);
-  for (const h of other) {
-    const set = pins.get(h.algorithm) ?? new Set<string>();
-    set.add(h.digest);
-    pins.set(h.algorithm, set);
-  }
+  for (const h of other) addDigest(pins, h.algorithm, h.digest);
   const matched = new Map<string, Set<string>>(); // algorithm -> pinned digests seen
   const seen = new Set<string>(); // sha256 of files taken
   const missingFrom: PyprovError[] = [];
@@ -203,11 +197,7 @@ export async function resolveSpec(
       if (!d) continue;
       const digests = await pinnedDigests(f, d, spec, pins, ctx, source);
       if (digests === undefined) continue;
-      for (const [alg, hex] of digests.matches) {
-        const set = matched.get(alg) ?? new Set<string>();
-        set.add(hex);
-        matched.set(alg, set);
-      }
+      for (const [alg, hex] of digests.matches) addDigest(matched, alg, hex);
       const sha256 = digests.sha256;
       if (sha256 === undefined || seen.has(sha256)) continue;
       if (!belongs(d, f.filename, sha256)) continue;
@@ -217,9 +207,7 @@ export async function resolveSpec(
       r.sha256 = sha256;
       r.project = spec.name;
       if (!spec.pinned) r.warnings.push("unpinned: no exact == version pin");
-      const b = bind(r);
-      if (source !== undefined) b.index = source;
-      out.files.push(b);
+      out.files.push(bind(r, source));
     }
   }
   if (missingFrom.length === sources.length) throw missingFrom[0]!;
@@ -239,6 +227,12 @@ export async function resolveSpec(
     }
   }
   return out;
+}
+
+function addDigest(map: Map<string, Set<string>>, algorithm: string, hex: string): void {
+  const set = map.get(algorithm);
+  if (set) set.add(hex);
+  else map.set(algorithm, new Set([hex]));
 }
 
 function allMatched(pins: Map<string, Set<string>>, matched: Map<string, Set<string>>): boolean {

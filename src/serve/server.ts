@@ -11,7 +11,7 @@ import http from "node:http";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
-import { PyprovError } from "../errors.js";
+import { PyprovError, describeError } from "../errors.js";
 import { exitCodeFor, indexFileVerifier } from "../pipeline.js";
 import type { LoadedPolicy } from "../policy/load.js";
 import { DEFAULT_TIMEOUT_MS } from "../pypi/http.js";
@@ -97,7 +97,7 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
         if (err instanceof PyprovError && err.code === "INPUT_UNREADABLE") {
           return text(res, 404, "Not Found\n");
         }
-        log(`upstream error for ${name}: ${describe(err)}`);
+        log(`upstream error for ${name}: ${describeError(err)}`);
         return text(res, 502, "the upstream index could not be read\n");
       }
       const listed = await judge(page);
@@ -128,7 +128,7 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
           timeoutMs: timeoutMs + 4000 * mib,
         });
       } catch (err) {
-        log(`upstream error for ${filename}: ${describe(err)}`);
+        log(`upstream error for ${filename}: ${describeError(err)}`);
         return text(res, 502, "the file could not be fetched from upstream\n");
       }
       if (got.sha256 !== sha256) {
@@ -188,7 +188,7 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
     inFlight.add(res);
     res.on("close", () => inFlight.delete(res));
     route(req, res).catch((err: unknown) => {
-      log(`internal error: ${describe(err)}`);
+      log(`internal error: ${describeError(err)}`);
       if (!res.headersSent) text(res, 500, "internal error\n");
       else res.destroy();
     });
@@ -268,9 +268,4 @@ function safeDecode(s: string): string {
   } catch {
     return s;
   }
-}
-
-function describe(err: unknown): string {
-  if (err instanceof PyprovError) return err.oneLine();
-  return err instanceof Error ? err.message : String(err);
 }
