@@ -9,6 +9,7 @@ import { Command, CommanderError, Option } from "commander";
 import { PyprovError, describeError } from "../errors.js";
 import { pyprovVersion } from "../paths.js";
 import { oneLine } from "../util/text.js";
+import { addServeOptions } from "./serve-options.js";
 
 export interface Io {
   stdout: (s: string) => void;
@@ -148,42 +149,17 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
       setExit(await runVerify(targets, opts, io));
     });
 
-  program
-    .command("serve")
-    .description(
-      "run a PEP 503/691 index in front of an upstream index that lists only verified files (for pip)",
-    )
-    .option("--upstream <URL>", "upstream simple index", "https://pypi.org/simple/")
-    .option(
-      "--policy <FILE>",
-      "policy file (YAML or JSON): publishers, minimum SLSA levels and exceptions per package",
-    )
-    .addOption(
-      new Option(
-        "--mode <MODE>",
-        "enforce: list only files that verify; audit: list every file, log what enforce would block",
-      )
-        .choices(["enforce", "audit"])
-        .default("enforce"),
-    )
-    .option("--host <HOST>", "address to listen on (not loopback: no authentication!)", "127.0.0.1")
-    .option("--port <PORT>", "port to listen on (0: any free port)", "8750")
-    .option(
-      "--cache-dir <DIR>",
-      "provenance cache (default: $PYPROV_CACHE_DIR, $XDG_CACHE_HOME/pyprov, ~/.cache/pyprov); downloads are checked in it too (default: the system temp directory)",
-    )
-    .option(
-      "--trusted-root <FILE>",
-      "Sigstore trusted_root.json (default: bundled production root)",
-    )
-    .option(
-      "--timeout <SECONDS>",
-      "deadline of each upstream request (default 30; downloads: +4 s per MiB)",
-    )
-    .action(async (opts: Record<string, unknown>) => {
-      const { runServe } = await import("./serve.js");
-      setExit(await runServe(opts, io));
-    });
+  addServeOptions(
+    program
+      .command("serve")
+      .description(
+        "run a PEP 503/691 index in front of an upstream index that lists only verified files (for pip)",
+      ),
+    "8750",
+  ).action(async (opts: Record<string, unknown>) => {
+    const { runServe } = await import("./serve.js");
+    setExit(await runServe(opts, io));
+  });
 
   program
     .command("inspect")

@@ -20,6 +20,7 @@ import type { ProjectPage } from "../pypi/simple-api.js";
 import { fileVersion, toResolved, type ResolvedFile } from "../resolve/targets.js";
 import type { LoadedTrustRoot } from "../sigstore/trust-root.js";
 import type { TargetReport } from "../verify/types.js";
+import { DEFAULT_GRACE_MS, DEFAULT_PORT, DEFAULT_UPSTREAM } from "./defaults.js";
 import { fetchToTemp } from "./fetch-file.js";
 import { JSON_V1, negotiate } from "./negotiate.js";
 import { renderHtmlPage, renderJsonPage, type ListedFile } from "./render.js";
@@ -52,9 +53,7 @@ export interface RunningServe {
   close: () => Promise<void>;
 }
 
-export const DEFAULT_UPSTREAM = "https://pypi.org/simple/";
-export const DEFAULT_PORT = 8750;
-export const DEFAULT_GRACE_MS = 10_000;
+export { DEFAULT_GRACE_MS, DEFAULT_PORT, DEFAULT_UPSTREAM };
 
 interface Served {
   url: string;
