@@ -25,6 +25,8 @@ export const ERROR_CODES = [
   "NETWORK",
   "PROVENANCE_WITHHELD", // the index refused to say (HTTP 403): unknown, never "absent"
   "OFFLINE", // --offline and the answer is not in the cache
+  "STATE_UNAVAILABLE", // the state store (SQLite file, PostgreSQL) cannot be reached or written
+  "STATE_SCHEMA", // the state store's schema is newer than this build, or not migrated
   "INTERNAL",
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
