@@ -19,6 +19,7 @@ import { canonicalizeName, isValidProjectName } from "../pypi/names.js";
 import type { ProjectPage } from "../pypi/simple-api.js";
 import { fileVersion, toResolved, type ResolvedFile } from "../resolve/targets.js";
 import type { LoadedTrustRoot } from "../sigstore/trust-root.js";
+import type { VerdictOutcome } from "../state/types.js";
 import type { TargetReport } from "../verify/types.js";
 import { DEFAULT_GRACE_MS, DEFAULT_PORT, DEFAULT_UPSTREAM } from "./defaults.js";
 import { fetchToTemp } from "./fetch-file.js";
@@ -45,8 +46,21 @@ export interface ServeOptions {
   log?: (line: string) => void;
 }
 
+/** What the proxy decided about one file, most recent decision per digest. */
+export interface ServeDecision {
+  filename: string;
+  sha256: string;
+  project: string;
+  outcome: VerdictOutcome;
+  /** The verify report's reasons (empty for a pass). */
+  reasons: string[];
+  report: TargetReport;
+}
+
 export interface RunningServe {
   server: http.Server;
+  /** Every file decided so far (pages it was listed or left off), in order of first decision. */
+  decisions: () => ServeDecision[];
   /** The index URL to give pip, e.g. http://127.0.0.1:8750/simple/. */
   url: string;
   /** Stop accepting connections, let in-flight responses finish (grace period), then resolve. */
@@ -82,6 +96,7 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
   await mkdir(tempDir, { recursive: true });
   /** Digests this proxy listed on a page it served: the only files it delivers. */
   const served = new Map<string, Served>();
+  const decided = new Map<string, ServeDecision>();
 
   const handlers = {
     async page(res: ServerResponse, req: IncomingMessage, name: string): Promise<void> {
@@ -172,6 +187,14 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
     candidates.forEach((c, i) => {
       const report = reports[i] as TargetReport;
       const pass = exitCodeFor([report]) === 0;
+      decided.set(c.resolved.sha256 ?? "", {
+        filename: c.file.filename,
+        sha256: c.resolved.sha256 ?? "",
+        project: canonicalizeName(page.name),
+        outcome: !pass ? "fail" : report.verdict === "missing" ? "unattested" : "pass",
+        reasons: pass ? [] : [reason(report)],
+        report,
+      });
       if (!pass) {
         log(
           `${mode === "enforce" ? "blocked" : "audit: would block"} ${c.file.filename}: ${reason(report)}`,
@@ -245,7 +268,7 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
       // Keep-alive sockets with a response in flight close once it is sent.
       for (const res of inFlight) res.shouldKeepAlive = false;
     }));
-  return { server, url, close };
+  return { server, url, close, decisions: () => [...decided.values()] };
 }
 
 /** The report's reason a file is not listed. */
