@@ -84,6 +84,8 @@ export const RULE_DESCRIPTIONS: Readonly<Record<string, string>> = {
   NETWORK: "no verdict: the package index could not be reached",
   PROVENANCE_WITHHELD: "no verdict: the index withholds provenance (HTTP 403)",
   OFFLINE: "no verdict: --offline and the answer is not in the cache",
+  STATE_UNAVAILABLE: "no verdict: the state store (SQLite file, PostgreSQL) cannot be reached",
+  STATE_SCHEMA: "no verdict: the state store's schema is newer than this build, or not migrated",
   INTERNAL: "no verdict: an internal error",
   WARNING: "verified, with a warning (renamed repository, expired exception, unpinned, ...)",
 };
