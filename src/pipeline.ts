@@ -7,6 +7,7 @@
  * Everything here is plain data in and out; the CLI only parses flags and
  * renders the result (report/).
  */
+import { createHash } from "node:crypto";
 import { availableParallelism } from "node:os";
 import { PyprovError } from "./errors.js";
 import type { ContinuityOptions } from "./history/continuity.js";
@@ -16,7 +17,7 @@ import type { LoadedProvenance } from "./pep740/load.js";
 import { PublisherSchema, type Publisher } from "./pep740/models.js";
 import { applyPolicy } from "./policy/apply.js";
 import type { LoadedPolicy } from "./policy/load.js";
-import type { ProvenanceCache } from "./pypi/cache.js";
+import type { CacheLookup, ProvenanceCache } from "./pypi/cache.js";
 import type { IndexClient, IndexClientOptions } from "./pypi/index-client.js";
 import { canonicalizeName } from "./pypi/names.js";
 import type { ProjectPage } from "./pypi/simple-api.js";
@@ -338,18 +339,27 @@ function runContext(opts: VerifyOptions): RunContext {
  * same verifySlot + applyPolicy path as verifyDistributions; judge the
  * reports with exitCodeFor. Pages are not cached: each caller fetches its own.
  */
-export function indexFileVerifier(opts: VerifyOptions): {
-  trustRoot: { source: string; sha256: string };
-  index: () => Promise<IndexClient>;
-  verify: (files: ResolvedFile[]) => Promise<TargetReport[]>;
-} {
+export function indexFileVerifier(opts: VerifyOptions & { workers?: number }): IndexFileVerifier {
   const ctx = runContext(opts);
   const concurrency = opts.concurrency ?? DEFAULT_CONCURRENCY;
+  let pool: Promise<VerifierPool | undefined> | undefined;
+  const getPool = (): Promise<VerifierPool | undefined> =>
+    (pool ??=
+      (opts.workers ?? 0) > 0
+        ? import("./verify/workers.js").then((m) =>
+            m.VerifierPool.create(opts.workers ?? 0, ctx.trustRoot, { shareWithMain: false }),
+          )
+        : Promise.resolve(undefined));
+  const cached = async (sha256: string): Promise<CacheLookup | undefined> => {
+    const cache = await ctx.getCache();
+    return cache?.get(sha256);
+  };
   return {
     trustRoot: { source: ctx.trustRoot.source, sha256: ctx.trustRoot.sha256 },
     index: () => ctx.index(),
-    verify: (files) =>
-      mapPool(files, concurrency, (file) =>
+    verify: async (files) => {
+      const workers = await getPool();
+      return mapPool(files, concurrency, (file) =>
         verifyWithPolicy(
           { kind: "index", file },
           opts,
@@ -357,10 +367,43 @@ export function indexFileVerifier(opts: VerifyOptions): {
           ctx.fetchCtx,
           ctx.crypto,
           ctx.expectations,
-          undefined,
+          workers,
         ),
-      ),
+      );
+    },
+    provenanceDigest: async (file) => {
+      if (file.sha256 === undefined) return undefined;
+      const hit = await cached(file.sha256);
+      if (hit?.kind === "hit") return sha256Hex(hit.body);
+      // The same rule fetchIndexProvenance applies: a remembered "none"
+      // yields to a page that now links provenance.
+      if (hit?.kind === "absent" && typeof file.provenanceUrl !== "string") return "absent";
+      return undefined;
+    },
+    provenanceBody: async (sha256) => {
+      const hit = await cached(sha256);
+      return hit?.kind === "hit" ? hit.body : undefined;
+    },
+    close: async () => {
+      await (await pool)?.close();
+    },
   };
+}
+
+/** See {@link indexFileVerifier}. */
+export interface IndexFileVerifier {
+  trustRoot: { source: string; sha256: string };
+  index: () => Promise<IndexClient>;
+  verify: (files: ResolvedFile[]) => Promise<TargetReport[]>;
+  /**
+   * The sha256 of the provenance the cache holds for this file ("absent" when
+   * the index had none), without any request; undefined when not cached.
+   */
+  provenanceDigest: (file: ResolvedFile) => Promise<string | undefined>;
+  /** The provenance bytes cached for a file digest, exactly as the index served them. */
+  provenanceBody: (sha256: string) => Promise<Buffer | undefined>;
+  /** Stop the verification workers. */
+  close: () => Promise<void>;
 }
 
 /** One slot's report, with the policy applied (the verdict exitCodeFor judges). */
@@ -524,4 +567,8 @@ function parseIdentity(identity: unknown): Publisher {
     );
   }
   return parsed.data;
+}
+
+function sha256Hex(data: Buffer): string {
+  return createHash("sha256").update(data).digest("hex");
 }

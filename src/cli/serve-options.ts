@@ -5,7 +5,7 @@
  */
 import { Option, type Command } from "commander";
 import { PyprovError } from "../errors.js";
-import { DEFAULT_PORT, DEFAULT_UPSTREAM } from "../serve/defaults.js";
+import { DEFAULT_FILES_HOST, DEFAULT_PORT, DEFAULT_UPSTREAM } from "../serve/defaults.js";
 import type { ServeMode, ServeOptions } from "../serve/server.js";
 import { oneLine } from "../util/text.js";
 import type { Io } from "./main.js";
@@ -44,7 +44,50 @@ export function addServeOptions(cmd: Command, defaultPort: string): Command {
     .option(
       "--timeout <SECONDS>",
       "deadline of each upstream request (default 30; downloads: +4 s per MiB)",
+    )
+    .option(
+      "--files-host <HOST>",
+      `a host the upstream's pages may name for files besides its own (repeatable; default ${DEFAULT_FILES_HOST})`,
+      (v: string, prev: string[] | undefined) => [...(prev ?? []), v],
+    )
+    .option("--offline", "serve only pages and files the cache already holds and verified")
+    .option(
+      "--workers <N>",
+      "verification worker threads (default 0: verify on the serving thread)",
+    )
+    .option(
+      "--page-ttl <SECONDS>",
+      "how long an upstream page is reused before it is fetched again",
+      "60",
+    )
+    .option(
+      "--node-name <NAME>",
+      "this node's name in the decision log (default: host name and port)",
     );
+}
+
+function countOption(flag: string, v: unknown, max: number): number | undefined {
+  if (v === undefined) return undefined;
+  const text = String(v).trim();
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || n > max) {
+    throw new PyprovError(
+      "USAGE",
+      `--${flag} must be a whole number from 0 to ${max}, got "${text}"`,
+    );
+  }
+  return n;
+}
+
+function hostOption(v: string): string {
+  const h = v.trim().toLowerCase();
+  if (!/^[a-z0-9.-]+(:\d{1,5})?$/.test(h) || h.startsWith(".")) {
+    throw new PyprovError(
+      "USAGE",
+      `--files-host must be a host name (e.g. ${DEFAULT_FILES_HOST}), got "${v}"`,
+    );
+  }
+  return h;
 }
 
 export function portOption(v: unknown): number {
@@ -72,6 +115,12 @@ export async function serveOptionsFrom(
   const port = portOption(opts.port);
   const timeoutMs = secondsOption("timeout", opts.timeout);
   const upstream = str(opts.upstream) ?? DEFAULT_UPSTREAM;
+  const filesHosts = Array.isArray(opts.filesHost)
+    ? opts.filesHost.map((h) => hostOption(String(h)))
+    : [DEFAULT_FILES_HOST];
+  const workers = countOption("workers", opts.workers, 64);
+  const pageTtl = secondsOption("page-ttl", opts.pageTtl);
+  const nodeName = str(opts.nodeName);
   const policyFile = str(opts.policy);
   const policy =
     policyFile !== undefined
@@ -94,6 +143,11 @@ export async function serveOptionsFrom(
     port,
     cacheDir: str(opts.cacheDir),
     trustRoot: root,
+    filesHosts,
+    offline: opts.offline === true,
+    ...(workers !== undefined ? { workers } : {}),
+    ...(pageTtl !== undefined ? { pageTtlMs: pageTtl } : {}),
+    ...(nodeName !== undefined ? { node: nodeName } : {}),
     ...(timeoutMs !== undefined ? { timeoutMs } : {}),
     log,
   };

@@ -60,6 +60,18 @@ export interface Settings {
   source: string;
   /** Hash mode: algorithms to compute beside sha256 (sha384/sha512 pins). */
   extraDigests?: readonly string[];
+  /** Hash mode: also receives the body's bytes (see {@link DownloadSink}). */
+  sink?: DownloadSink;
+}
+
+/**
+ * Where a download's bytes go besides the hash (e.g. a file in a cache).
+ * `restart` is called before each attempt's body, so a retried download
+ * never appends to a half-written one.
+ */
+export interface DownloadSink {
+  restart(): void;
+  write(chunk: Buffer): void;
 }
 
 export function header(h: IncomingHttpHeaders, name: string): string | undefined {
@@ -148,6 +160,14 @@ export function attempt(target: URL, s: Settings, mode: Mode): Promise<Outcome> 
         return;
       }
       if (grace > 0) res.on("data", (c: Buffer) => (received += c.length));
+      if (mode === "hash") {
+        try {
+          s.sink?.restart();
+        } catch (err) {
+          fail(err instanceof Error ? err : new Error(String(err)));
+          return;
+        }
+      }
       readBody(res, s, mode, status).then(
         (out) => {
           clear();
@@ -271,6 +291,13 @@ function readBody(res: IncomingMessage, s: Settings, mode: Mode, status: number)
       if (hash) {
         hash.update(c);
         for (const [, h] of extra) h.update(c);
+        if (s.sink) {
+          try {
+            s.sink.write(c);
+          } catch (err) {
+            return stop(err instanceof Error ? err : new Error(String(err)));
+          }
+        }
       } else chunks.push(c);
     });
     const truncated = (): void =>

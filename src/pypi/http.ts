@@ -29,13 +29,14 @@ import {
   header,
   redactUrl,
   seconds,
+  type DownloadSink,
   type HttpAgents,
   type Mode,
   type Outcome,
   type Settings,
 } from "./http-exchange.js";
 
-export type { HttpAgents } from "./http-exchange.js";
+export type { DownloadSink, HttpAgents } from "./http-exchange.js";
 export { redactUrl } from "./http-exchange.js";
 
 /** pyprov's version, as in package.json (a test keeps them equal). */
@@ -79,6 +80,8 @@ export interface RequestOptions extends RetryOptions {
   signal?: AbortSignal;
   /** downloadSha256: algorithms to compute beside sha256 (returned in `digests`). */
   extraDigests?: readonly ("sha384" | "sha512")[];
+  /** downloadSha256: where the bytes go besides the hash (restarted on every attempt). */
+  sink?: DownloadSink;
 }
 
 export interface HttpResponse {
@@ -242,6 +245,7 @@ async function run(
     signal: opts.signal,
     source,
     ...(opts.extraDigests ? { extraDigests: opts.extraDigests } : {}),
+    ...(opts.sink ? { sink: opts.sink } : {}),
   };
   let attempts = 0;
   let redirects = 0;

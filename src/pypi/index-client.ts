@@ -15,7 +15,13 @@ import {
   httpGet,
   redactUrl,
 } from "./http.js";
-import type { DownloadResult, HttpAgents, HttpResponse, RequestOptions } from "./http.js";
+import type {
+  DownloadResult,
+  DownloadSink,
+  HttpAgents,
+  HttpResponse,
+  RequestOptions,
+} from "./http.js";
 import { canonicalizeName, isValidProjectName } from "./names.js";
 import { parseProjectPage } from "./simple-api.js";
 import type { ProjectPage } from "./simple-api.js";
@@ -202,7 +208,14 @@ export class IndexClient {
   /** Stream a file through SHA-256 (constant memory), with the index's retry/redirect rules. */
   async download(
     url: string,
-    opts: { signal?: AbortSignal; extraDigests?: readonly ("sha384" | "sha512")[] } = {},
+    opts: {
+      signal?: AbortSignal;
+      extraDigests?: readonly ("sha384" | "sha512")[];
+      /** Also receives the bytes (e.g. a cache file); restarted on every retry. */
+      sink?: DownloadSink;
+      /** Deadline per attempt (default: the client's). */
+      timeoutMs?: number;
+    } = {},
   ): Promise<DownloadResult> {
     this.checkUrl(url, "file URL");
     return downloadSha256(url, {
@@ -210,6 +223,8 @@ export class IndexClient {
       maxBytes: this.maxDownloadBytes,
       signal: anySignal(opts.signal, this.http.signal),
       ...(opts.extraDigests ? { extraDigests: opts.extraDigests } : {}),
+      ...(opts.sink ? { sink: opts.sink } : {}),
+      ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
     });
   }
 

@@ -33,6 +33,11 @@ export interface ProjectFile {
   provenanceUrl: string | null | undefined;
   uploadTime: string | null;
   size: number | null;
+  /**
+   * PEP 658/714 core metadata at `<url>.metadata`: its hashes (empty when the
+   * index gives none), or null/undefined when the index serves none.
+   */
+  coreMetadata?: { hashes: Record<string, string> } | null;
 }
 
 export interface ProjectPage {
@@ -91,6 +96,9 @@ const JsonFileSchema = z.object({
   provenance: z.optional(z.nullable(z.string().check(z.minLength(1)))),
   "upload-time": z.optional(z.nullable(z.string())),
   size: z.optional(z.number().check(z.int(), z.nonnegative())),
+  "core-metadata": z.optional(z.union([z.boolean(), z.record(z.string(), HexDigest)])),
+  "dist-info-metadata": z.optional(z.union([z.boolean(), z.record(z.string(), HexDigest)])),
+  "data-dist-info-metadata": z.optional(z.union([z.boolean(), z.record(z.string(), HexDigest)])),
 });
 
 const JsonPageSchema = z.object({
@@ -126,6 +134,11 @@ export function parseJsonProjectPage(body: Buffer, pageUrl: string): ProjectPage
           : resolveHttpUrl(f.provenance, pageUrl, pageUrl, `${where}.provenance`).href,
       uploadTime: f["upload-time"] ?? null,
       size: f.size ?? null,
+      coreMetadata: jsonCoreMetadata(
+        f["core-metadata"] ?? f["dist-info-metadata"] ?? f["data-dist-info-metadata"],
+        pageUrl,
+        where,
+      ),
     };
   });
   return {
@@ -201,9 +214,41 @@ export function parseHtmlProjectPage(body: Buffer, pageUrl: string, name: string
             : undefined,
       uploadTime: null,
       size: null,
+      coreMetadata: htmlCoreMetadata(
+        attrs.get("data-core-metadata") ?? attrs.get("data-dist-info-metadata"),
+        pageUrl,
+        where,
+      ),
     };
   });
   return { name, url: pageUrl, format: "html", apiVersion, files, versions: null };
+}
+
+/** PEP 714 `core-metadata` (or PEP 658's older key): true, false or a hash dictionary. */
+function jsonCoreMetadata(
+  v: boolean | Record<string, string> | undefined,
+  pageUrl: string,
+  where: string,
+): ProjectFile["coreMetadata"] {
+  if (v === undefined || v === false) return null;
+  if (v === true) return { hashes: {} };
+  return { hashes: normaliseHashes(v, pageUrl, `${where}.core-metadata`) };
+}
+
+/** PEP 658 `data-core-metadata="sha256=<hex>"`, or `"true"` for metadata without a hash. */
+function htmlCoreMetadata(
+  raw: string | undefined,
+  pageUrl: string,
+  where: string,
+): ProjectFile["coreMetadata"] {
+  if (raw === undefined) return null;
+  const v = decodeEntities(raw).trim();
+  if (v.toLowerCase() === "true") return { hashes: {} };
+  const m = /^([A-Za-z0-9_-]{1,32})=([0-9A-Fa-f]{1,512})$/.exec(v);
+  if (!m?.[1] || !m[2]) {
+    throw malformed(pageUrl, `${where}: bad data-core-metadata ${JSON.stringify(v.slice(0, 80))}`);
+  }
+  return { hashes: normaliseHashes({ [m[1].toLowerCase()]: m[2] }, pageUrl, where) };
 }
 
 function withoutFragment(u: URL): string {

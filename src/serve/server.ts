@@ -2,46 +2,80 @@
  * `pyprov serve`: a PEP 503/691 index in front of an upstream index that
  * lists only files whose provenance verifies under the policy (enforce), or
  * every file while logging what it would block (audit). Files are served by
- * digest from /files/<sha256>/<filename>, and only after their bytes hash to
- * the digest the verified page listed.
+ * digest from /files/<sha256>/<filename>, only ever from the verified
+ * content-addressed cache (serve/files.ts).
  */
-import { createReadStream } from "node:fs";
-import { mkdir } from "node:fs/promises";
 import http from "node:http";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
+import { hostname } from "node:os";
+import { join } from "node:path";
 import { PyprovError, describeError } from "../errors.js";
 import { exitCodeFor, indexFileVerifier } from "../pipeline.js";
 import type { LoadedPolicy } from "../policy/load.js";
+import { defaultCacheDir } from "../pypi/cache.js";
 import { DEFAULT_TIMEOUT_MS } from "../pypi/http.js";
 import { canonicalizeName, isValidProjectName } from "../pypi/names.js";
-import type { ProjectPage } from "../pypi/simple-api.js";
-import { fileVersion, toResolved, type ResolvedFile } from "../resolve/targets.js";
+import type { ProjectFile } from "../pypi/simple-api.js";
+import { renderJson, verifyDocument } from "../report/json.js";
 import type { LoadedTrustRoot } from "../sigstore/trust-root.js";
-import type { VerdictOutcome } from "../state/types.js";
+import type { DecisionRow, VerdictOutcome } from "../state/types.js";
 import type { TargetReport } from "../verify/types.js";
-import { DEFAULT_GRACE_MS, DEFAULT_PORT, DEFAULT_UPSTREAM } from "./defaults.js";
-import { fetchToTemp } from "./fetch-file.js";
+import {
+  DEFAULT_FILES_HOST,
+  DEFAULT_GRACE_MS,
+  DEFAULT_PORT,
+  DEFAULT_UPSTREAM,
+} from "./defaults.js";
+import { deliver, plain, type Deliverable } from "./deliver.js";
+import { FileStore } from "./files.js";
+import { ServeMetrics } from "./metrics.js";
 import { JSON_V1, negotiate } from "./negotiate.js";
-import { renderHtmlPage, renderJsonPage, type ListedFile } from "./render.js";
+import { PageCache, type PageEntry } from "./pages.js";
+import {
+  metadataSha256,
+  renderHtmlPage,
+  renderHtmlRoot,
+  renderJsonPage,
+  renderJsonRoot,
+  type ListedFile,
+} from "./render.js";
+import { Judge, type Judged, type VerdictStore } from "./verdicts.js";
 
 export type ServeMode = "enforce" | "audit";
 
 export interface ServeOptions {
   /** Upstream simple index (default https://pypi.org/simple/). */
   upstream?: string;
+  /** Hosts (besides the upstream's origin) its pages may name for files; default files.pythonhosted.org. */
+  filesHosts?: string[];
   policy?: LoadedPolicy | undefined;
   mode?: ServeMode;
   host?: string;
   /** 0 = any free port. */
   port?: number;
+  /** Provenance, pages and the verified file cache (default: pyprov's cache directory). */
   cacheDir?: string | undefined;
   trustRoot: LoadedTrustRoot;
+  /** Serve only what the cache already holds and verified; no upstream request. */
+  offline?: boolean;
+  /** Verification worker threads (default 0: the serving thread verifies). */
+  workers?: number;
+  /** How long an upstream page is reused (default 60 s). */
+  pageTtlMs?: number;
   /** Deadline of each upstream request (default 30 s; file downloads: +4 s per MiB). */
   timeoutMs?: number;
+  /** Upstream tries per request (default 4), with backoff between them. */
+  maxAttempts?: number;
+  retryBaseMs?: number;
   /** How long in-flight responses may take to finish on close() (default 10 s). */
   graceMs?: number;
+  /** This node's name in decisions (default host name and port). */
+  node?: string;
+  /** Shared verdicts (the state store); the proxy keeps its own memo in front of it. */
+  verdicts?: VerdictStore;
+  /** Each decision-log row (file blocked, served, allowed unattested). */
+  onDecision?: (row: DecisionRow) => void;
   /** One line per event (blocked files, tampering); default: none. */
   log?: (line: string) => void;
 }
@@ -61,185 +95,347 @@ export interface RunningServe {
   server: http.Server;
   /** Every file decided so far (pages it was listed or left off), in order of first decision. */
   decisions: () => ServeDecision[];
+  metrics: ServeMetrics;
   /** The index URL to give pip, e.g. http://127.0.0.1:8750/simple/. */
   url: string;
+  /** This node's name in decisions. */
+  node: string;
   /** Stop accepting connections, let in-flight responses finish (grace period), then resolve. */
   close: () => Promise<void>;
 }
 
-export { DEFAULT_GRACE_MS, DEFAULT_PORT, DEFAULT_UPSTREAM };
+export { DEFAULT_FILES_HOST, DEFAULT_GRACE_MS, DEFAULT_PORT, DEFAULT_UPSTREAM };
 
+interface Listing {
+  /** Files the page lists (enforce: those that pass or may go unattested). */
+  listed: ListedFile[];
+  judged: Judged[];
+}
+
+/** A file a served page listed: the only files the proxy delivers. */
 interface Served {
-  url: string;
-  filename: string;
-  size: number | null;
+  file: ProjectFile;
+  project: string;
+  outcome: VerdictOutcome;
 }
 
 /** Start the proxy; resolves once it listens. */
 export async function startServe(opts: ServeOptions): Promise<RunningServe> {
   const mode = opts.mode ?? "enforce";
   const log = opts.log ?? (() => {});
+  const offline = opts.offline === true;
   const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const cacheDir = opts.cacheDir ?? defaultCacheDir();
+  const metrics = new ServeMetrics();
   const verifier = indexFileVerifier({
     trustRoot: opts.trustRoot,
     policy: opts.policy,
     index: {
       indexUrl: opts.upstream ?? DEFAULT_UPSTREAM,
-      ...(opts.timeoutMs ? { timeoutMs } : {}),
+      timeoutMs,
+      ...(opts.maxAttempts !== undefined ? { maxAttempts: opts.maxAttempts } : {}),
+      ...(opts.retryBaseMs !== undefined ? { retryBaseMs: opts.retryBaseMs } : {}),
     },
-    cacheDir: opts.cacheDir,
+    cacheDir,
+    offline,
+    ...(opts.workers ? { workers: opts.workers } : {}),
     onWarning: (m) => log(`warning: ${m}`),
   });
   const client = await verifier.index();
-  const upstreamOrigin = client.origin;
-  const tempDir = opts.cacheDir ?? tmpdir();
-  await mkdir(tempDir, { recursive: true });
-  /** Digests this proxy listed on a page it served: the only files it delivers. */
+  const files = new FileStore(join(cacheDir, "files", "v1"));
   const served = new Map<string, Served>();
   const decided = new Map<string, ServeDecision>();
+  /** Digests whose upstream bytes did not match: never listed again by this process. */
+  const tampered = new Set<string>();
+  let node = opts.node ?? "";
+  const decision = (
+    req: IncomingMessage | undefined,
+    s: { project: string; filename: string; sha256: string },
+    verdict: DecisionRow["verdict"],
+    reasons: string[],
+  ): void => {
+    opts.onDecision?.({
+      time: new Date().toISOString(),
+      node,
+      client: req?.socket.remoteAddress ?? "",
+      ...s,
+      verdict,
+      reasons,
+      policy_sha256: opts.policy?.sha256 ?? "",
+      mode,
+    });
+  };
 
-  const handlers = {
-    async page(res: ServerResponse, req: IncomingMessage, name: string): Promise<void> {
-      const type = negotiate(req.headers.accept);
-      if (type === undefined) {
-        return text(res, 406, "none of the Accept types is served (JSON or HTML simple API)\n");
-      }
-      let page: ProjectPage;
-      try {
-        page = await client.getProject(name);
-      } catch (err) {
-        if (err instanceof PyprovError && err.code === "INPUT_UNREADABLE") {
-          return text(res, 404, "Not Found\n");
-        }
-        log(`upstream error for ${name}: ${describeError(err)}`);
-        return text(res, 502, "the upstream index could not be read\n");
-      }
-      const listed = await judge(page);
-      for (const l of listed) {
-        served.set(l.sha256, { url: l.file.url, filename: l.file.filename, size: l.file.size });
-      }
-      const body =
-        type === JSON_V1
-          ? renderJsonPage(canonicalizeName(page.name), listed, page.versions)
-          : renderHtmlPage(canonicalizeName(page.name), listed);
-      res.writeHead(200, {
-        "content-type": type === JSON_V1 ? type : `${type}; charset=utf-8`,
-        vary: "Accept",
-        "cache-control": "no-store",
-      });
-      res.end(body);
+  const judge = new Judge({
+    verifier,
+    policy: opts.policy,
+    filesHosts: new Set((opts.filesHosts ?? [DEFAULT_FILES_HOST]).map((h) => h.toLowerCase())),
+    upstreamOrigin: client.origin,
+    get node() {
+      return node;
     },
+    store: opts.verdicts,
+    onStoreError: (err) => log(`state store: ${describeError(err)}; verifying locally`),
+  });
 
-    async file(res: ServerResponse, sha256: string, filename: string): Promise<void> {
-      const entry = served.get(sha256);
-      if (!entry || entry.filename !== filename) return text(res, 404, "Not Found\n");
-      let got;
-      try {
-        const mib = Math.ceil((entry.size ?? 0) / (1024 * 1024));
-        got = await fetchToTemp(entry.url, {
-          upstreamOrigin,
-          dir: tempDir,
-          timeoutMs: timeoutMs + 4000 * mib,
-        });
-      } catch (err) {
-        log(`upstream error for ${filename}: ${describeError(err)}`);
-        return text(res, 502, "the file could not be fetched from upstream\n");
+  const pages = new PageCache<Listing>({
+    fetch: (name) => metrics.time("page", () => client.getProject(name)),
+    derive: async (page) => {
+      const judged = await judge.judge(page);
+      const listed: ListedFile[] = [];
+      for (const j of judged) {
+        if (j.fresh) record(j);
+        if ((j.outcome !== "fail" || mode === "audit") && j.sha256 !== "") {
+          listed.push({ file: j.file, sha256: j.sha256, provenance: hasProvenance(j) });
+        }
       }
-      if (got.sha256 !== sha256) {
-        await got.remove();
-        log(
-          `tampered ${filename}: upstream bytes have sha256 ${got.sha256}, the verified page listed ${sha256}; not delivered`,
-        );
-        return text(res, 502, "the upstream file does not match its verified digest\n");
+      return { listed, judged };
+    },
+    ttlMs: opts.pageTtlMs,
+    dir: join(cacheDir, "pages", "v1"),
+    offline,
+    onStale: (name, err) =>
+      log(`upstream error for ${name}: ${describeError(err)}; serving the page fetched earlier`),
+  });
+
+  function hasProvenance(j: Judged): boolean {
+    const r = j.report;
+    return r !== undefined && r.verdict !== "missing" && r.verdict !== "error";
+  }
+
+  /** Count, log and keep a freshly reached verdict. */
+  function record(j: Judged): void {
+    metrics.verdicts.inc({ outcome: j.report?.verdict === "error" ? "error" : j.outcome });
+    if (j.report) {
+      decided.set(j.sha256, {
+        filename: j.file.filename,
+        sha256: j.sha256,
+        project: j.project,
+        outcome: j.outcome,
+        reasons: j.reasons,
+        report: j.report,
+      });
+    }
+    if (j.outcome !== "fail") return;
+    metrics.blocked.inc();
+    log(
+      `${mode === "enforce" ? "blocked" : "audit: would block"} ${j.file.filename}: ${j.reasons[0] ?? "no verdict"}`,
+    );
+    if (j.report?.verdict !== "error") {
+      decision(
+        undefined,
+        { project: j.project, filename: j.file.filename, sha256: j.sha256 },
+        "blocked",
+        j.reasons,
+      );
+    }
+  }
+
+  async function page(req: IncomingMessage, res: ServerResponse, name: string): Promise<void> {
+    const type = negotiate(req.headers.accept);
+    if (type === undefined) {
+      return plain(res, 406, "none of the Accept types is served (JSON or HTML simple API)\n");
+    }
+    let entry: PageEntry<Listing>;
+    try {
+      entry = await pages.get(name);
+    } catch (err) {
+      if (err instanceof PyprovError && err.code === "INPUT_UNREADABLE") {
+        return plain(res, 404, "Not Found\n");
       }
-      res.writeHead(200, {
-        "content-type": "application/octet-stream",
-        "content-length": String(got.size),
-        "cache-control": "no-store",
-      });
-      const stream = createReadStream(got.path);
-      stream.pipe(res);
-      await new Promise<void>((resolve) => {
-        res.on("close", resolve);
-        stream.on("error", () => res.destroy());
-      });
-      stream.destroy();
-      await got.remove();
+      if (err instanceof PyprovError && err.code === "OFFLINE") {
+        return plain(res, 404, `${name} is not in the cache (--offline)\n`);
+      }
+      log(`upstream error for ${name}: ${describeError(err)}`);
+      return plain(res, 502, `the upstream index could not be read: ${describeError(err)}\n`);
+    }
+    const key = `${type}${tampered.size}`;
+    let body = entry.rendered.get(key);
+    metrics.cache.inc({ cache: "page", result: body ? "hit" : "miss" });
+    if (!body) {
+      const listed = entry.derived.listed.filter((l) => !tampered.has(l.sha256));
+      for (const l of listed) {
+        const outcome = entry.derived.judged.find((j) => j.sha256 === l.sha256)?.outcome ?? "fail";
+        served.set(l.sha256, { file: l.file, project: canonicalizeName(entry.page.name), outcome });
+      }
+      const canonical = canonicalizeName(entry.page.name);
+      body = Buffer.from(
+        type === JSON_V1
+          ? renderJsonPage(canonical, listed, entry.page.versions)
+          : renderHtmlPage(canonical, listed),
+      );
+      entry.rendered.set(key, body);
+    }
+    res.writeHead(200, {
+      "content-type": type === JSON_V1 ? type : `${type}; charset=utf-8`,
+      "content-length": String(body.length),
+      vary: "Accept",
+      "cache-control": "max-age=0, must-revalidate",
+    });
+    res.end(req.method === "HEAD" ? undefined : body);
+  }
+
+  function root(req: IncomingMessage, res: ServerResponse): void {
+    const type = negotiate(req.headers.accept);
+    if (type === undefined) return plain(res, 406, "none of the Accept types is served\n");
+    const names = [...new Set([...served.values()].map((s) => s.project))].sort();
+    const body = type === JSON_V1 ? renderJsonRoot(names) : renderHtmlRoot(names);
+    res.writeHead(200, {
+      "content-type": type === JSON_V1 ? type : `${type}; charset=utf-8`,
+      vary: "Accept",
+    });
+    res.end(req.method === "HEAD" ? undefined : body);
+  }
+
+  const deliverCtx = {
+    files,
+    metrics,
+    offline,
+    log,
+    onTampered: (d: Deliverable, err: { where: string }) => {
+      if (err.where === "upstream") tampered.add(d.sha256);
     },
   };
 
-  /** The files of a page the mode lets through, each logged when blocked. */
-  async function judge(page: ProjectPage): Promise<ListedFile[]> {
-    const candidates: { file: ProjectPage["files"][number]; resolved: ResolvedFile }[] = [];
-    for (const f of page.files) {
-      const d = fileVersion(f);
-      const sha256 = f.hashes.sha256;
-      if (!d || sha256 === undefined || canonicalizeName(d.name) !== canonicalizeName(page.name)) {
-        log(
-          `${mode === "enforce" ? "blocked" : "unlisted"} ${f.filename}: not a distribution of ${page.name} with a sha256`,
-        );
-        continue;
-      }
-      candidates.push({ file: f, resolved: toResolved(page, f, d) });
-    }
-    const reports = await verifier.verify(candidates.map((c) => c.resolved));
-    const listed: ListedFile[] = [];
-    candidates.forEach((c, i) => {
-      const report = reports[i] as TargetReport;
-      const pass = exitCodeFor([report]) === 0;
-      decided.set(c.resolved.sha256 ?? "", {
-        filename: c.file.filename,
-        sha256: c.resolved.sha256 ?? "",
-        project: canonicalizeName(page.name),
-        outcome: !pass ? "fail" : report.verdict === "missing" ? "unattested" : "pass",
-        reasons: pass ? [] : [reason(report)],
-        report,
-      });
-      if (!pass) {
-        log(
-          `${mode === "enforce" ? "blocked" : "audit: would block"} ${c.file.filename}: ${reason(report)}`,
-        );
-      }
-      if (pass || mode === "audit") listed.push({ file: c.file, sha256: c.resolved.sha256 ?? "" });
+  async function file(
+    req: IncomingMessage,
+    res: ServerResponse,
+    sha256: string,
+    filename: string,
+  ): Promise<void> {
+    const metadata = filename.endsWith(".metadata");
+    const name = metadata ? filename.slice(0, -".metadata".length) : filename;
+    const s = served.get(sha256);
+    if (!s || s.file.filename !== name || tampered.has(sha256))
+      return plain(res, 404, "Not Found\n");
+    const size = s.file.size;
+    const upstreamUrl = s.file.url;
+    const d: Deliverable = metadata
+      ? {
+          sha256: metadataSha256(s.file) ?? "",
+          filename,
+          size: null,
+          contentType: "text/plain; charset=utf-8",
+          download: (sink) => client.download(`${upstreamUrl}.metadata`, { sink }),
+        }
+      : {
+          sha256,
+          filename,
+          size,
+          contentType: "application/octet-stream",
+          download: (sink) => client.download(upstreamUrl, { sink }),
+        };
+    if (d.sha256 === "") return plain(res, 404, "Not Found\n");
+    await deliver(
+      {
+        ...deliverCtx,
+        onDelivered: (_d, _bytes, full) => {
+          if (metadata || !full) return;
+          decision(
+            req,
+            { project: s.project, filename, sha256 },
+            s.outcome === "unattested" ? "allowed-unattested" : "served",
+            [],
+          );
+        },
+      },
+      req,
+      res,
+      d,
+    );
+  }
+
+  async function provenance(
+    req: IncomingMessage,
+    res: ServerResponse,
+    sha256: string,
+  ): Promise<void> {
+    const body = served.has(sha256) ? await verifier.provenanceBody(sha256) : undefined;
+    if (!body) return plain(res, 404, "Not Found\n");
+    res.writeHead(200, {
+      "content-type": "application/vnd.pypi.integrity.v1+json",
+      "content-length": String(body.length),
     });
-    return listed;
+    res.end(req.method === "HEAD" ? undefined : body);
+  }
+
+  async function report(res: ServerResponse): Promise<void> {
+    const results = [...decided.values()].map((d) => d.report);
+    const doc = verifyDocument(
+      results,
+      verifier.trustRoot,
+      results.length ? exitCodeFor(results) : 0,
+    );
+    res.writeHead(200, { "content-type": "application/json" });
+    res.end(renderJson(doc));
   }
 
   const inFlight = new Set<ServerResponse>();
   const server = http.createServer((req, res) => {
     inFlight.add(res);
-    res.on("close", () => inFlight.delete(res));
-    route(req, res).catch((err: unknown) => {
+    const started = { route: "other" };
+    res.on("close", () => {
+      inFlight.delete(res);
+      metrics.requests.inc({ route: started.route, status: String(res.statusCode) });
+    });
+    route(req, res, started).catch((err: unknown) => {
       log(`internal error: ${describeError(err)}`);
-      if (!res.headersSent) text(res, 500, "internal error\n");
+      if (!res.headersSent) plain(res, 500, "internal error\n");
       else res.destroy();
     });
   });
 
-  async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  async function route(
+    req: IncomingMessage,
+    res: ServerResponse,
+    tag: { route: string },
+  ): Promise<void> {
     if (req.method !== "GET" && req.method !== "HEAD") {
       res.setHeader("allow", "GET, HEAD");
-      return text(res, 405, "Method Not Allowed\n");
+      return plain(res, 405, "Method Not Allowed\n");
     }
     const path = (req.url ?? "/").split("?")[0] ?? "/";
-    if (path === "/-/health") return text(res, 200, "ok\n");
+    if (path === "/-/health") {
+      tag.route = "health";
+      return plain(res, 200, "ok\n");
+    }
+    if (path === "/-/metrics") {
+      tag.route = "metrics";
+      const text = await metrics.render();
+      res.writeHead(200, { "content-type": metrics.contentType });
+      return void res.end(text);
+    }
+    if (path === "/-/report") {
+      tag.route = "report";
+      return report(res);
+    }
     const parts = path.split("/").map(safeDecode);
+    if (path === "/simple/") {
+      tag.route = "root";
+      return root(req, res);
+    }
     if (parts[1] === "simple" && parts.length >= 3 && parts.length <= 4) {
+      tag.route = "page";
       const name = parts[2] ?? "";
-      if (parts.length === 4 && parts[3] !== "") return text(res, 404, "Not Found\n");
-      if (name === "" || !isValidProjectName(name)) return text(res, 404, "Not Found\n");
+      if (parts.length === 4 && parts[3] !== "") return plain(res, 404, "Not Found\n");
+      if (name === "" || !isValidProjectName(name)) return plain(res, 404, "Not Found\n");
       const canonical = canonicalizeName(name);
       if (canonical !== name || parts.length === 3) {
         res.writeHead(301, { location: `/simple/${encodeURIComponent(canonical)}/` });
         res.end();
         return;
       }
-      return handlers.page(res, req, canonical);
+      return page(req, res, canonical);
     }
     if (parts[1] === "files" && parts.length === 4 && /^[0-9a-f]{64}$/.test(parts[2] ?? "")) {
-      return handlers.file(res, parts[2] ?? "", parts[3] ?? "");
+      tag.route = (parts[3] ?? "").endsWith(".metadata") ? "metadata" : "file";
+      return file(req, res, parts[2] ?? "", parts[3] ?? "");
     }
-    return text(res, 404, "Not Found\n");
+    if (parts[1] === "provenance" && parts.length === 3 && /^[0-9a-f]{64}$/.test(parts[2] ?? "")) {
+      tag.route = "provenance";
+      return provenance(req, res, parts[2] ?? "");
+    }
+    return plain(res, 404, "Not Found\n");
   }
 
   const host = opts.host ?? "127.0.0.1";
@@ -251,6 +447,7 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
     });
   });
   const { port } = server.address() as AddressInfo;
+  if (node === "") node = `${hostname()}:${port}`;
   const hostPart = host.includes(":") ? `[${host}]` : host;
   const url = `http://${hostPart}:${port}/simple/`;
 
@@ -267,21 +464,8 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
       server.on("close", () => clearTimeout(grace));
       // Keep-alive sockets with a response in flight close once it is sent.
       for (const res of inFlight) res.shouldKeepAlive = false;
-    }));
-  return { server, url, close, decisions: () => [...decided.values()] };
-}
-
-/** The report's reason a file is not listed. */
-function reason(r: TargetReport): string {
-  if (r.verdict === "error") return r.error?.message ?? "no verdict";
-  const policyFailure = r.policy?.results.find((c) => !c.ok);
-  if (r.verdict === "missing" && policyFailure) return policyFailure.message ?? "no provenance";
-  return r.failure?.message ?? policyFailure?.message ?? r.verdict;
-}
-
-function text(res: ServerResponse, status: number, body: string): void {
-  res.writeHead(status, { "content-type": "text/plain; charset=utf-8" });
-  res.end(body);
+    }).then(() => verifier.close()));
+  return { server, url, node, metrics, close, decisions: () => [...decided.values()] };
 }
 
 function safeDecode(s: string): string {

@@ -96,11 +96,41 @@ describe("PEP 691 JSON pages", () => {
       provenanceUrl: "https://index.example/integrity/demo/1.0/demo-1.0.tar.gz/provenance",
       uploadTime: "2024-01-01T00:00:00Z",
       size: 10,
+      coreMetadata: null,
     });
     expect(wheel?.url).toBe("https://files.example/demo-1.0-py3-none-any.whl");
     expect(wheel?.hashes).toEqual({ sha256: SHA_B.toLowerCase() });
     expect(wheel?.yanked).toBe(true);
     expect(wheel?.yankedReason).toBe('broken "build" <x>');
+  });
+
+  it("reads PEP 714 core-metadata and the older PEP 658 keys: hashes, true, false", () => {
+    const withMeta = (meta: Record<string, unknown>) => {
+      const page = structuredClone(JSON_PAGE);
+      Object.assign(page.files[0] as Record<string, unknown>, meta);
+      return parseJsonProjectPage(json(page), PAGE).files[0]?.coreMetadata;
+    };
+    expect(withMeta({ "core-metadata": { sha256: SHA_B } })).toEqual({
+      hashes: { sha256: SHA_B.toLowerCase() },
+    });
+    expect(withMeta({ "data-dist-info-metadata": { sha256: SHA_A } })).toEqual({
+      hashes: { sha256: SHA_A },
+    });
+    expect(withMeta({ "dist-info-metadata": true })).toEqual({ hashes: {} });
+    expect(withMeta({ "core-metadata": false })).toBeNull();
+    expect(() => withMeta({ "core-metadata": { sha256: "abc" } })).toThrow(/64 hex/);
+    const html = (attr: string) =>
+      parseHtmlProjectPage(
+        Buffer.from(`<a href="demo-1.0.tar.gz#sha256=${SHA_A}" ${attr}>demo-1.0.tar.gz</a>`),
+        PAGE,
+        "demo",
+      ).files[0]?.coreMetadata;
+    expect(html(`data-core-metadata="sha256=${SHA_B}"`)).toEqual({
+      hashes: { sha256: SHA_B.toLowerCase() },
+    });
+    expect(html('data-dist-info-metadata="true"')).toEqual({ hashes: {} });
+    expect(html("")).toBeNull();
+    expect(() => html('data-core-metadata="sha256"')).toThrow(/bad data-core-metadata/);
   });
 
   it('tells "provenance": null (none) from a missing key (index does not say)', () => {

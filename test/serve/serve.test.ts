@@ -117,7 +117,7 @@ describe("pyprov serve: project pages", () => {
 
   it("passes through requires-python, yanked with its reason, versions, size and upload-time", async () => {
     const p = await page(enforce, "good");
-    expect(p.meta["api-version"]).toBe("1.1");
+    expect(p.meta["api-version"]).toBe("1.3");
     expect(p.versions.sort()).toEqual(["0.9", "1.0"]);
     const wheel = p.files.find((f) => f.filename === wheelOf("good", "1.0").filename);
     expect(wheel?.["requires-python"]).toBe(">=3.9");

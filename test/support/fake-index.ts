@@ -45,6 +45,10 @@ export interface FakeFile {
    * served under both names.
    */
   urlFilename?: string;
+  /** PEP 658 core metadata served at the file's URL + ".metadata". */
+  metadata?: Buffer;
+  /** The metadata hash the page lists (default: the SHA-256 of metadata). */
+  metadataSha256?: string;
 }
 
 export interface FakeProject {
@@ -182,7 +186,9 @@ export class FakeIndex {
   }
 
   /** Requests seen for a pathname since the last resetCounts(). */
+  /** Requests to a path since the last resetCounts(); "*" counts every path. */
   count(path: string): number {
+    if (path === "*") return [...this.counts.values()].reduce((a, b) => a + b, 0);
     return this.counts.get(path) ?? 0;
   }
 
@@ -279,6 +285,11 @@ export class FakeIndex {
       }
       return this.projectPage(key);
     }
+    if (parts[1] === "files" && parts.length === 4 && (parts[3] ?? "").endsWith(".metadata")) {
+      const entry = this.files.get(`${parts[2]}/${(parts[3] ?? "").slice(0, -".metadata".length)}`);
+      if (!entry?.file.metadata) return text(404, "Not Found");
+      return ok("application/octet-stream", entry.file.metadata);
+    }
     if (parts[1] === "files" && parts.length === 4) {
       const entry = this.files.get(`${parts[2]}/${parts[3]}`);
       if (!entry?.file.body) return text(404, "Not Found");
@@ -344,6 +355,8 @@ export class FakeIndex {
         yanked: e.file.yanked ?? false,
       };
       if (!this.omitProvenanceKey) f.provenance = this.provenanceHref(e);
+      const meta = metadataHash(e.file);
+      if (meta !== undefined) f["core-metadata"] = { sha256: meta };
       return f;
     });
     const versions = this.projects.get(key)?.versions ?? [
@@ -363,6 +376,8 @@ export class FakeIndex {
       }
       const prov = this.provenanceHref(e);
       if (prov !== null && !this.omitProvenanceKey) attrs += ` data-provenance="${esc(prov)}"`;
+      const meta = metadataHash(e.file);
+      if (meta !== undefined) attrs += ` data-core-metadata="sha256=${meta}"`;
       return `    <a${attrs}>${esc(e.file.filename)}</a><br />`;
     });
     return [
@@ -377,4 +392,9 @@ export class FakeIndex {
       "",
     ].join("\n");
   }
+}
+
+function metadataHash(f: FakeFile): string | undefined {
+  if (f.metadata === undefined) return undefined;
+  return f.metadataSha256 ?? sha256Hex(f.metadata);
 }
