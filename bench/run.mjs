@@ -12,6 +12,11 @@
  *     index with 30 ms latency per request, cold and warm cache (targets:
  *     cold ≤ 3000 ms and ≤ 200 MB peak RSS, warm ≤ 1000 ms).
  *
+ *  4. `pyprov serve` (bench/serve.ts): cold page of 200 files ≤ 1.5 s, warm
+ *     page p50 ≤ 5 ms / p99 ≤ 25 ms at 32 clients and ≥ 1,000/s, cached
+ *     downloads ≥ 300 MB/s with ≤ 150 MB RSS for 1 GiB, pip through the proxy
+ *     ≤ 1.3× cold and ≤ 1.1× warm against pip straight from the upstream.
+ *
  * Environment: BENCH_RUNS (CLI runs, default 20), BENCH_N (attestations,
  * default 1000), PYPROV_CORPUS (corpus location).
  */
@@ -170,6 +175,15 @@ const indexBench = await buildBench("bench/index.ts");
   const r = spawnSync(process.execPath, [indexBench], { encoding: "utf8" });
   if (r.status !== 0) throw new Error(`requirements bench failed: ${r.stderr}`);
   results.requirements300 = JSON.parse(r.stdout.trim().split("\n").at(-1));
+}
+
+// 4. pyprov serve: cold and warm pages, verified downloads, pip through the
+// proxy against pip straight from the upstream (bench/serve.ts).
+const serveBench = await buildBench("bench/serve.ts");
+{
+  const r = spawnSync(process.execPath, [serveBench], { encoding: "utf8" });
+  if (r.status !== 0) throw new Error(`serve bench failed: ${r.stderr}`);
+  results.serve = JSON.parse(r.stdout.trim().split("\n").at(-1));
 }
 
 console.log(JSON.stringify(results, null, 2));

@@ -6,7 +6,6 @@
  * never completes with bytes other than the verified ones. GET with one
  * Range is answered 206; HEAD never downloads.
  */
-import { once } from "node:events";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { describeError } from "../errors.js";
 import type { DownloadSink } from "../pypi/http.js";
@@ -111,21 +110,25 @@ export async function deliver(
     return;
   }
   let started = false;
-  const write = (chunk: Buffer): boolean => {
+  const write = (chunk: Buffer): Promise<void> => {
     if (!started) {
       res.writeHead(status, headers);
       started = true;
     }
     ctx.metrics.bytes.inc(chunk.length);
-    return res.write(chunk);
-  };
-  const drained = async (): Promise<void> => {
-    if (res.destroyed) return;
-    await Promise.race([once(res, "drain"), once(res, "close")]);
+    // Resolves once the socket has taken the bytes (or the client went away).
+    return new Promise<void>((resolve) => {
+      const done = (): void => {
+        res.off("close", done);
+        resolve();
+      };
+      res.once("close", done);
+      res.write(chunk, done);
+    });
   };
   let sent: number;
   try {
-    sent = await ctx.files.read(d.sha256, span, write, drained, () => res.destroyed);
+    sent = await ctx.files.read(d.sha256, span, write, () => res.destroyed);
   } catch (err) {
     if (!(err instanceof Tampered)) throw err;
     tampered(ctx, d, err);

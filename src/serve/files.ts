@@ -11,7 +11,6 @@
 import { createHash, randomBytes } from "node:crypto";
 import {
   closeSync,
-  fsyncSync,
   ftruncateSync,
   mkdirSync,
   openSync,
@@ -161,7 +160,8 @@ export class FileStore {
           `upstream bytes have sha256 ${got}, the verified page listed ${sha256}`,
         );
       }
-      fsyncSync(fd);
+      // No fsync: a file cut short by a crash fails the full re-hash that
+      // every file from an earlier process gets before its first read.
       close();
       mkdirSync(join(this.dir, sha256.slice(0, 2)), { recursive: true, mode: 0o700 });
       renameSync(part, final);
@@ -212,13 +212,12 @@ export class FileStore {
    * hashed and compared before any of its bytes reach `write`. On a
    * mismatch the file is dropped and Tampered is thrown (what was written
    * before is a strict prefix of the verified bytes). `write` returns false
-   * to ask for a pause until `drained()` resolves.
+   * resolves once the chunk is handed on: its buffer is reused for the next block.
    */
   async read(
     sha256: string,
     range: ByteRange,
-    write: (chunk: Buffer) => boolean,
-    drained: () => Promise<void>,
+    write: (chunk: Buffer) => Promise<void>,
     aborted: () => boolean,
   ): Promise<number> {
     const known = this.touch(sha256);
@@ -226,12 +225,12 @@ export class FileStore {
     const fh = await open(this.path(sha256), "r");
     let sent = 0;
     try {
+      const buf = Buffer.allocUnsafe(BLOCK_SIZE);
       const first = Math.floor(range.start / BLOCK_SIZE);
       const last = Math.floor(range.end / BLOCK_SIZE);
       for (let b = first; b <= last && !aborted(); b++) {
         const at = b * BLOCK_SIZE;
         const len = Math.min(BLOCK_SIZE, known.size - at);
-        const buf = Buffer.allocUnsafe(len);
         let got = 0;
         while (got < len) {
           const { bytesRead } = await fh.read(buf, got, len - got, at + got);
@@ -248,9 +247,8 @@ export class FileStore {
         }
         const from = Math.max(range.start, at) - at;
         const to = Math.min(range.end, at + len - 1) - at + 1;
-        const slice = buf.subarray(from, to);
-        sent += slice.length;
-        if (!write(slice)) await drained();
+        sent += to - from;
+        await write(buf.subarray(from, to));
       }
     } finally {
       await fh.close();

@@ -9,6 +9,7 @@ import http from "node:http";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { hostname } from "node:os";
+import { gzipSync } from "node:zlib";
 import { join } from "node:path";
 import { PyprovError, describeError } from "../errors.js";
 import { exitCodeFor, indexFileVerifier } from "../pipeline.js";
@@ -249,6 +250,7 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
       log(`upstream error for ${name}: ${describeError(err)}`);
       return plain(res, 502, `the upstream index could not be read: ${describeError(err)}\n`);
     }
+    const gzip = acceptsGzip(req.headers["accept-encoding"]);
     const key = `${type}${tampered.size}`;
     let body = entry.rendered.get(key);
     metrics.cache.inc({ cache: "page", result: body ? "hit" : "miss" });
@@ -265,14 +267,18 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
           : renderHtmlPage(canonical, listed),
       );
       entry.rendered.set(key, body);
+      // Compressed once per rendering, not per request (pip asks for gzip).
+      entry.rendered.set(`${key}gzip`, gzipSync(body));
     }
+    const sent = gzip ? (entry.rendered.get(`${key}gzip`) ?? body) : body;
     res.writeHead(200, {
       "content-type": type === JSON_V1 ? type : `${type}; charset=utf-8`,
-      "content-length": String(body.length),
-      vary: "Accept",
+      "content-length": String(sent.length),
+      ...(sent !== body ? { "content-encoding": "gzip" } : {}),
+      vary: "Accept, Accept-Encoding",
       "cache-control": "max-age=0, must-revalidate",
     });
-    res.end(req.method === "HEAD" ? undefined : body);
+    res.end(req.method === "HEAD" ? undefined : sent);
   }
 
   function root(req: IncomingMessage, res: ServerResponse): void {
@@ -466,6 +472,18 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
       for (const res of inFlight) res.shouldKeepAlive = false;
     }).then(() => verifier.close()));
   return { server, url, node, metrics, close, decisions: () => [...decided.values()] };
+}
+
+/** Accept-Encoding names gzip with a q-value above 0 (RFC 9110 §12.5.3). */
+export function acceptsGzip(header: string | undefined): boolean {
+  if (!header) return false;
+  for (const part of header.split(",")) {
+    const [coding = "", ...params] = part.split(";").map((x) => x.trim().toLowerCase());
+    if (coding !== "gzip" && coding !== "x-gzip") continue;
+    const q = params.find((p) => p.startsWith("q="));
+    return q === undefined || Number(q.slice(2)) > 0;
+  }
+  return false;
 }
 
 function safeDecode(s: string): string {

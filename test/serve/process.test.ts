@@ -191,3 +191,85 @@ describe("pip through pyprov serve", () => {
     expect(readFileSync(join(dest, filename)).equals(body)).toBe(true);
   }, 90_000);
 });
+
+describe("pip install through pyprov serve", () => {
+  let serve: RunningServe | undefined;
+  afterAll(async () => {
+    await serve?.close();
+  });
+
+  /** A real wheel served with its provenance and its PEP 658 metadata. */
+  function realWheel(
+    work: string,
+    name: string,
+    version: string,
+    extra: Partial<SynthFile["fake"]> = {},
+  ): SynthFile {
+    const body = buildWheel(work, name, version);
+    const sha256 = sha256Hex(body);
+    const filename = `${name}-${version}-py3-none-any.whl`;
+    const prov = provenanceBody(synth.ss, filename, sha256);
+    const metadata = Buffer.from(`Metadata-Version: 2.1\nName: ${name}\nVersion: ${version}\n`);
+    return {
+      project: name,
+      version,
+      kind: "wheel",
+      filename,
+      body,
+      sha256,
+      provenance: prov,
+      identity: PUBLISHER_IDENTITY,
+      fake: { filename, body, provenance: prov, version, metadata, ...extra },
+    };
+  }
+
+  it("installs the verified wheel, skipping yanked and requires-python-excluded releases, using PEP 658 metadata", async () => {
+    const work = mkdtempSync(join(synth.dir, "pipinst-"));
+    const files = [
+      realWheel(work, "pipinst", "1.0"),
+      realWheel(work, "pipinst", "2.0", { yanked: "broken" }),
+      realWheel(work, "pipinst", "3.0", { requiresPython: ">=99" }),
+    ];
+    synth.put({ name: "pipinst", files });
+    serve = await startServe({
+      upstream: synth.indexUrl,
+      port: 0,
+      cacheDir: join(work, "cache"),
+      trustRoot: loadTrustedRoot(synth.root),
+    });
+    const target = join(work, "target");
+    const r = await new Promise<{ status: number | null; stderr: string }>((resolve) => {
+      const child = spawn(
+        "python3",
+        [
+          "-m",
+          "pip",
+          "install",
+          "--no-deps",
+          "--no-cache-dir",
+          "--disable-pip-version-check",
+          "--no-compile",
+          "--target",
+          target,
+          "--index-url",
+          serve?.url ?? "",
+          "pipinst",
+        ],
+        {
+          env: { ...process.env, PIP_CONFIG_FILE: "/dev/null", PIP_NO_INPUT: "1" },
+          stdio: ["ignore", "ignore", "pipe"],
+          timeout: 60_000,
+        },
+      );
+      let stderr = "";
+      child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+      child.on("close", (status) => resolve({ status, stderr }));
+    });
+    expect(r.status, r.stderr).toBe(0);
+    expect(readdirSync(target).sort()).toEqual(["pipinst", "pipinst-1.0.dist-info"]);
+    const metrics = await (await fetch(new URL("/-/metrics", serve.url))).text();
+    // pip read the release's metadata from the proxy (PEP 658), then downloaded the wheel once.
+    expect(metrics).toMatch(/pyprov_serve_requests_total\{route="metadata",status="200"\} [1-9]/);
+    expect(metrics).toMatch(/pyprov_serve_requests_total\{route="file",status="200"\} 1\n/);
+  }, 90_000);
+});

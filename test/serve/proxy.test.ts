@@ -4,7 +4,7 @@
  * operations endpoints, upstream faults and --offline.
  */
 import { createHash } from "node:crypto";
-import { writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { indexFileVerifier } from "../../src/pipeline.js";
@@ -360,5 +360,98 @@ describe("pyprov serve --offline", () => {
     );
     // Not one request reached the upstream.
     expect(synth.index.count("*")).toBe(0);
+  });
+});
+
+describe("pyprov serve: shutdown mid-download", () => {
+  it("close() lets an in-flight download finish with the verified bytes", async () => {
+    const s = await serve({ graceMs: 5000 });
+    const w = wheelOf("big");
+    const [f] = await files(s, "big");
+    synth.index.fault(synth.filePath(w), { delayMs: 300, times: 1 });
+    const inFlight = fetch(at(s, f?.url ?? "")).then(async (r) => ({
+      status: r.status,
+      body: Buffer.from(await r.arrayBuffer()),
+    }));
+    await new Promise((r) => setTimeout(r, 100));
+    await s.close();
+    const got = await inFlight;
+    expect(got.status).toBe(200);
+    expect(got.body.equals(w.body)).toBe(true);
+  });
+
+  it("past the grace period the connection is cut: no body, no partial file left in the cache", async () => {
+    const cacheDir = synth.subdir();
+    const s = await serve({ graceMs: 50, cacheDir });
+    const w = wheelOf("big");
+    const [f] = await files(s, "big");
+    synth.index.fault(synth.filePath(w), { delayMs: 800, times: 1 });
+    const outcome = fetch(at(s, f?.url ?? "")).then(
+      async (r) => Buffer.from(await r.arrayBuffer()),
+      (err: unknown) => err,
+    );
+    await new Promise((r) => setTimeout(r, 100));
+    await s.close();
+    expect(await outcome).toBeInstanceOf(Error);
+    // The upstream answer still lands in the cache only whole and verified.
+    await new Promise((r) => setTimeout(r, 1200));
+    const tmp = join(cacheDir, "files", "v1", "tmp");
+    expect(readdirSync(tmp)).toEqual([]);
+    const cached = join(cacheDir, "files", "v1", w.sha256.slice(0, 2), w.sha256);
+    if (existsSync(cached)) expect(readFileSync(cached).equals(w.body)).toBe(true);
+  });
+});
+
+/**
+ * uv cannot be installed here: these are the requests uv makes of a PEP 691
+ * index (its Accept header, the JSON keys it reads, a HEAD and suffix range
+ * reads of a wheel without PEP 658 metadata, then the download), replayed.
+ */
+describe("pyprov serve: the JSON API contract uv uses", () => {
+  const UV_ACCEPT =
+    "application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html;q=0.2, text/html;q=0.01";
+
+  it("JSON with the keys uv reads; range reads of the wheel; the full download", async () => {
+    const s = await serve();
+    const res = await fetch(`${s.url}big/`, {
+      headers: { accept: UV_ACCEPT, "accept-encoding": "gzip" },
+    });
+    expect(res.headers.get("content-type")).toBe(JSON_TYPE);
+    expect(res.headers.get("vary")).toMatch(/Accept/);
+    const doc = (await res.json()) as Record<string, unknown> & {
+      files: Record<string, unknown>[];
+    };
+    expect(Object.keys(doc).sort()).toEqual(["files", "meta", "name", "versions"]);
+    const [f] = doc.files;
+    expect(Object.keys(f ?? {}).sort()).toEqual(
+      [
+        "filename",
+        "hashes",
+        "provenance",
+        "requires-python",
+        "size",
+        "upload-time",
+        "url",
+        "yanked",
+      ].sort(),
+    );
+    const w = wheelOf("big");
+    const url = at(s, String(f?.url));
+    const head = await fetch(url, { method: "HEAD" });
+    expect(head.headers.get("accept-ranges")).toBe("bytes");
+    const size = Number(head.headers.get("content-length"));
+    expect(size).toBe(w.body.length);
+    // The zip's end of central directory, then the central directory itself.
+    for (const range of [`bytes=-${16 * 1024}`, `bytes=${size - 40_000}-${size - 16 * 1024 - 1}`]) {
+      const r = await fetch(url, { headers: { range } });
+      expect(r.status).toBe(206);
+      const body = Buffer.from(await r.arrayBuffer());
+      const [, a, b] = /bytes (\d+)-(\d+)\//.exec(r.headers.get("content-range") ?? "") ?? [];
+      expect(body.equals(w.body.subarray(Number(a), Number(b) + 1))).toBe(true);
+    }
+    const full = Buffer.from(await (await fetch(url)).arrayBuffer());
+    expect(createHash("sha256").update(full).digest("hex")).toBe(
+      (f?.hashes as { sha256: string }).sha256,
+    );
   });
 });
