@@ -9,16 +9,9 @@ import http from "node:http";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { hostname } from "node:os";
-import { gzipSync } from "node:zlib";
-import { join } from "node:path";
-import { PyprovError, describeError } from "../errors.js";
-import { exitCodeFor, indexFileVerifier } from "../pipeline.js";
+import { describeError } from "../errors.js";
 import type { LoadedPolicy } from "../policy/load.js";
-import { defaultCacheDir } from "../pypi/cache.js";
-import { DEFAULT_TIMEOUT_MS } from "../pypi/http.js";
 import { canonicalizeName, isValidProjectName } from "../pypi/names.js";
-import type { ProjectFile } from "../pypi/simple-api.js";
-import { renderJson, verifyDocument } from "../report/json.js";
 import type { LoadedTrustRoot } from "../sigstore/trust-root.js";
 import type { DecisionRow, VerdictOutcome } from "../state/types.js";
 import type { TargetReport } from "../verify/types.js";
@@ -28,20 +21,11 @@ import {
   DEFAULT_PORT,
   DEFAULT_UPSTREAM,
 } from "./defaults.js";
-import { deliver, plain, type Deliverable } from "./deliver.js";
-import { FileStore } from "./files.js";
-import { ServeMetrics } from "./metrics.js";
-import { JSON_V1, negotiate } from "./negotiate.js";
-import { PageCache, type PageEntry } from "./pages.js";
-import {
-  metadataSha256,
-  renderHtmlPage,
-  renderHtmlRoot,
-  renderJsonPage,
-  renderJsonRoot,
-  type ListedFile,
-} from "./render.js";
-import { Judge, type Judged, type VerdictStore } from "./verdicts.js";
+import { plain } from "./deliver.js";
+import type { BaselineStore } from "./first-use.js";
+import type { ServeMetrics } from "./metrics.js";
+import { createProxy } from "./proxy.js";
+import type { VerdictStore } from "./verdicts.js";
 
 export type ServeMode = "enforce" | "audit";
 
@@ -75,6 +59,10 @@ export interface ServeOptions {
   node?: string;
   /** Shared verdicts (the state store); the proxy keeps its own memo in front of it. */
   verdicts?: VerdictStore;
+  /** Trust on first use (`--tofu`): baselines in this store, decided once for the fleet. */
+  firstUse?: BaselineStore;
+  /** The shared state's condition, for /-/health and /-/metrics. */
+  stateStatus?: () => { degraded: boolean; queued: number };
   /** Each decision-log row (file blocked, served, allowed unattested). */
   onDecision?: (row: DecisionRow) => void;
   /** One line per event (blocked files, tampering); default: none. */
@@ -107,275 +95,12 @@ export interface RunningServe {
 
 export { DEFAULT_FILES_HOST, DEFAULT_GRACE_MS, DEFAULT_PORT, DEFAULT_UPSTREAM };
 
-interface Listing {
-  /** Files the page lists (enforce: those that pass or may go unattested). */
-  listed: ListedFile[];
-  judged: Judged[];
-}
-
-/** A file a served page listed: the only files the proxy delivers. */
-interface Served {
-  file: ProjectFile;
-  project: string;
-  outcome: VerdictOutcome;
-}
-
 /** Start the proxy; resolves once it listens. */
 export async function startServe(opts: ServeOptions): Promise<RunningServe> {
-  const mode = opts.mode ?? "enforce";
   const log = opts.log ?? (() => {});
-  const offline = opts.offline === true;
-  const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const cacheDir = opts.cacheDir ?? defaultCacheDir();
-  const metrics = new ServeMetrics();
-  const verifier = indexFileVerifier({
-    trustRoot: opts.trustRoot,
-    policy: opts.policy,
-    index: {
-      indexUrl: opts.upstream ?? DEFAULT_UPSTREAM,
-      timeoutMs,
-      ...(opts.maxAttempts !== undefined ? { maxAttempts: opts.maxAttempts } : {}),
-      ...(opts.retryBaseMs !== undefined ? { retryBaseMs: opts.retryBaseMs } : {}),
-    },
-    cacheDir,
-    offline,
-    ...(opts.workers ? { workers: opts.workers } : {}),
-    onWarning: (m) => log(`warning: ${m}`),
-  });
-  const client = await verifier.index();
-  const files = new FileStore(join(cacheDir, "files", "v1"));
-  const served = new Map<string, Served>();
-  const decided = new Map<string, ServeDecision>();
-  /** Digests whose upstream bytes did not match: never listed again by this process. */
-  const tampered = new Set<string>();
   let node = opts.node ?? "";
-  const decision = (
-    req: IncomingMessage | undefined,
-    s: { project: string; filename: string; sha256: string },
-    verdict: DecisionRow["verdict"],
-    reasons: string[],
-  ): void => {
-    opts.onDecision?.({
-      time: new Date().toISOString(),
-      node,
-      client: req?.socket.remoteAddress ?? "",
-      ...s,
-      verdict,
-      reasons,
-      policy_sha256: opts.policy?.sha256 ?? "",
-      mode,
-    });
-  };
-
-  const judge = new Judge({
-    verifier,
-    policy: opts.policy,
-    filesHosts: new Set((opts.filesHosts ?? [DEFAULT_FILES_HOST]).map((h) => h.toLowerCase())),
-    upstreamOrigin: client.origin,
-    get node() {
-      return node;
-    },
-    store: opts.verdicts,
-    onStoreError: (err) => log(`state store: ${describeError(err)}; verifying locally`),
-  });
-
-  const pages = new PageCache<Listing>({
-    fetch: (name) => metrics.time("page", () => client.getProject(name)),
-    derive: async (page) => {
-      const judged = await judge.judge(page);
-      const listed: ListedFile[] = [];
-      for (const j of judged) {
-        if (j.fresh) record(j);
-        if ((j.outcome !== "fail" || mode === "audit") && j.sha256 !== "") {
-          listed.push({ file: j.file, sha256: j.sha256, provenance: hasProvenance(j) });
-        }
-      }
-      return { listed, judged };
-    },
-    ttlMs: opts.pageTtlMs,
-    dir: join(cacheDir, "pages", "v1"),
-    offline,
-    onStale: (name, err) =>
-      log(`upstream error for ${name}: ${describeError(err)}; serving the page fetched earlier`),
-  });
-
-  function hasProvenance(j: Judged): boolean {
-    const r = j.report;
-    return r !== undefined && r.verdict !== "missing" && r.verdict !== "error";
-  }
-
-  /** Count, log and keep a freshly reached verdict. */
-  function record(j: Judged): void {
-    metrics.verdicts.inc({ outcome: j.report?.verdict === "error" ? "error" : j.outcome });
-    if (j.report) {
-      decided.set(j.sha256, {
-        filename: j.file.filename,
-        sha256: j.sha256,
-        project: j.project,
-        outcome: j.outcome,
-        reasons: j.reasons,
-        report: j.report,
-      });
-    }
-    if (j.outcome !== "fail") return;
-    metrics.blocked.inc();
-    log(
-      `${mode === "enforce" ? "blocked" : "audit: would block"} ${j.file.filename}: ${j.reasons[0] ?? "no verdict"}`,
-    );
-    if (j.report?.verdict !== "error") {
-      decision(
-        undefined,
-        { project: j.project, filename: j.file.filename, sha256: j.sha256 },
-        "blocked",
-        j.reasons,
-      );
-    }
-  }
-
-  async function page(req: IncomingMessage, res: ServerResponse, name: string): Promise<void> {
-    const type = negotiate(req.headers.accept);
-    if (type === undefined) {
-      return plain(res, 406, "none of the Accept types is served (JSON or HTML simple API)\n");
-    }
-    let entry: PageEntry<Listing>;
-    try {
-      entry = await pages.get(name);
-    } catch (err) {
-      if (err instanceof PyprovError && err.code === "INPUT_UNREADABLE") {
-        return plain(res, 404, "Not Found\n");
-      }
-      if (err instanceof PyprovError && err.code === "OFFLINE") {
-        return plain(res, 404, `${name} is not in the cache (--offline)\n`);
-      }
-      log(`upstream error for ${name}: ${describeError(err)}`);
-      return plain(res, 502, `the upstream index could not be read: ${describeError(err)}\n`);
-    }
-    const gzip = acceptsGzip(req.headers["accept-encoding"]);
-    const key = `${type}${tampered.size}`;
-    let body = entry.rendered.get(key);
-    metrics.cache.inc({ cache: "page", result: body ? "hit" : "miss" });
-    if (!body) {
-      const listed = entry.derived.listed.filter((l) => !tampered.has(l.sha256));
-      for (const l of listed) {
-        const outcome = entry.derived.judged.find((j) => j.sha256 === l.sha256)?.outcome ?? "fail";
-        served.set(l.sha256, { file: l.file, project: canonicalizeName(entry.page.name), outcome });
-      }
-      const canonical = canonicalizeName(entry.page.name);
-      body = Buffer.from(
-        type === JSON_V1
-          ? renderJsonPage(canonical, listed, entry.page.versions)
-          : renderHtmlPage(canonical, listed),
-      );
-      entry.rendered.set(key, body);
-      // Compressed once per rendering, not per request (pip asks for gzip).
-      entry.rendered.set(`${key}gzip`, gzipSync(body));
-    }
-    const sent = gzip ? (entry.rendered.get(`${key}gzip`) ?? body) : body;
-    res.writeHead(200, {
-      "content-type": type === JSON_V1 ? type : `${type}; charset=utf-8`,
-      "content-length": String(sent.length),
-      ...(sent !== body ? { "content-encoding": "gzip" } : {}),
-      vary: "Accept, Accept-Encoding",
-      "cache-control": "max-age=0, must-revalidate",
-    });
-    res.end(req.method === "HEAD" ? undefined : sent);
-  }
-
-  function root(req: IncomingMessage, res: ServerResponse): void {
-    const type = negotiate(req.headers.accept);
-    if (type === undefined) return plain(res, 406, "none of the Accept types is served\n");
-    const names = [...new Set([...served.values()].map((s) => s.project))].sort();
-    const body = type === JSON_V1 ? renderJsonRoot(names) : renderHtmlRoot(names);
-    res.writeHead(200, {
-      "content-type": type === JSON_V1 ? type : `${type}; charset=utf-8`,
-      vary: "Accept",
-    });
-    res.end(req.method === "HEAD" ? undefined : body);
-  }
-
-  const deliverCtx = {
-    files,
-    metrics,
-    offline,
-    log,
-    onTampered: (d: Deliverable, err: { where: string }) => {
-      if (err.where === "upstream") tampered.add(d.sha256);
-    },
-  };
-
-  async function file(
-    req: IncomingMessage,
-    res: ServerResponse,
-    sha256: string,
-    filename: string,
-  ): Promise<void> {
-    const metadata = filename.endsWith(".metadata");
-    const name = metadata ? filename.slice(0, -".metadata".length) : filename;
-    const s = served.get(sha256);
-    if (!s || s.file.filename !== name || tampered.has(sha256))
-      return plain(res, 404, "Not Found\n");
-    const size = s.file.size;
-    const upstreamUrl = s.file.url;
-    const d: Deliverable = metadata
-      ? {
-          sha256: metadataSha256(s.file) ?? "",
-          filename,
-          size: null,
-          contentType: "text/plain; charset=utf-8",
-          download: (sink) => client.download(`${upstreamUrl}.metadata`, { sink }),
-        }
-      : {
-          sha256,
-          filename,
-          size,
-          contentType: "application/octet-stream",
-          download: (sink) => client.download(upstreamUrl, { sink }),
-        };
-    if (d.sha256 === "") return plain(res, 404, "Not Found\n");
-    await deliver(
-      {
-        ...deliverCtx,
-        onDelivered: (_d, _bytes, full) => {
-          if (metadata || !full) return;
-          decision(
-            req,
-            { project: s.project, filename, sha256 },
-            s.outcome === "unattested" ? "allowed-unattested" : "served",
-            [],
-          );
-        },
-      },
-      req,
-      res,
-      d,
-    );
-  }
-
-  async function provenance(
-    req: IncomingMessage,
-    res: ServerResponse,
-    sha256: string,
-  ): Promise<void> {
-    const body = served.has(sha256) ? await verifier.provenanceBody(sha256) : undefined;
-    if (!body) return plain(res, 404, "Not Found\n");
-    res.writeHead(200, {
-      "content-type": "application/vnd.pypi.integrity.v1+json",
-      "content-length": String(body.length),
-    });
-    res.end(req.method === "HEAD" ? undefined : body);
-  }
-
-  async function report(res: ServerResponse): Promise<void> {
-    const results = [...decided.values()].map((d) => d.report);
-    const doc = verifyDocument(
-      results,
-      verifier.trustRoot,
-      results.length ? exitCodeFor(results) : 0,
-    );
-    res.writeHead(200, { "content-type": "application/json" });
-    res.end(renderJson(doc));
-  }
-
+  const proxy = await createProxy(opts, () => node);
+  const { metrics } = proxy;
   const inFlight = new Set<ServerResponse>();
   const server = http.createServer((req, res) => {
     inFlight.add(res);
@@ -403,22 +128,35 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
     const path = (req.url ?? "/").split("?")[0] ?? "/";
     if (path === "/-/health") {
       tag.route = "health";
-      return plain(res, 200, "ok\n");
+      const state = opts.stateStatus?.();
+      // Degraded still serves (verdicts held, new files verified); it is not a failure to route around.
+      return plain(
+        res,
+        200,
+        state?.degraded
+          ? `degraded: the state store is unreachable; ${state.queued} decision rows queued on local disk\n`
+          : "ok\n",
+      );
     }
     if (path === "/-/metrics") {
       tag.route = "metrics";
+      const state = opts.stateStatus?.();
+      if (state) {
+        metrics.degraded.set(state.degraded ? 1 : 0);
+        metrics.queued.set(state.queued);
+      }
       const text = await metrics.render();
       res.writeHead(200, { "content-type": metrics.contentType });
       return void res.end(text);
     }
     if (path === "/-/report") {
       tag.route = "report";
-      return report(res);
+      return proxy.report(res);
     }
     const parts = path.split("/").map(safeDecode);
     if (path === "/simple/") {
       tag.route = "root";
-      return root(req, res);
+      return proxy.root(req, res);
     }
     if (parts[1] === "simple" && parts.length >= 3 && parts.length <= 4) {
       tag.route = "page";
@@ -431,15 +169,15 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
         res.end();
         return;
       }
-      return page(req, res, canonical);
+      return proxy.page(req, res, canonical);
     }
     if (parts[1] === "files" && parts.length === 4 && /^[0-9a-f]{64}$/.test(parts[2] ?? "")) {
       tag.route = (parts[3] ?? "").endsWith(".metadata") ? "metadata" : "file";
-      return file(req, res, parts[2] ?? "", parts[3] ?? "");
+      return proxy.file(req, res, parts[2] ?? "", parts[3] ?? "");
     }
     if (parts[1] === "provenance" && parts.length === 3 && /^[0-9a-f]{64}$/.test(parts[2] ?? "")) {
       tag.route = "provenance";
-      return provenance(req, res, parts[2] ?? "");
+      return proxy.provenance(req, res, parts[2] ?? "");
     }
     return plain(res, 404, "Not Found\n");
   }
@@ -470,20 +208,8 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
       server.on("close", () => clearTimeout(grace));
       // Keep-alive sockets with a response in flight close once it is sent.
       for (const res of inFlight) res.shouldKeepAlive = false;
-    }).then(() => verifier.close()));
-  return { server, url, node, metrics, close, decisions: () => [...decided.values()] };
-}
-
-/** Accept-Encoding names gzip with a q-value above 0 (RFC 9110 §12.5.3). */
-export function acceptsGzip(header: string | undefined): boolean {
-  if (!header) return false;
-  for (const part of header.split(",")) {
-    const [coding = "", ...params] = part.split(";").map((x) => x.trim().toLowerCase());
-    if (coding !== "gzip" && coding !== "x-gzip") continue;
-    const q = params.find((p) => p.startsWith("q="));
-    return q === undefined || Number(q.slice(2)) > 0;
-  }
-  return false;
+    }).then(() => proxy.close()));
+  return { server, url, node, metrics, close, decisions: proxy.decisions };
 }
 
 function safeDecode(s: string): string {
