@@ -173,7 +173,8 @@ export function buildProgram(
         "run an install command (pip, uv) with the verifying index in front of it: only verified files reach it",
       )
       .argument("[COMMAND...]", "the command, after --: pyprov run [options] -- pip install ...")
-      .usage("[options] -- COMMAND [ARGS...]"),
+      .usage("[options] -- COMMAND [ARGS...]")
+      .allowUnknownOption(),
     "0",
   )
     .option(

@@ -45,9 +45,13 @@ export async function runRun(
   signals: NodeJS.EventEmitter = process,
 ): Promise<number> {
   if (!inv.separated) {
+    // Unknown options reach us as operands (so that `pyprov run pip install -r f` says this).
+    const first = inv.command[0];
+    const unknown =
+      first?.startsWith("-") === true && first !== "--" ? `unknown option ${first}; ` : "";
     throw new PyprovError(
       "USAGE",
-      "the command goes after --: pyprov run [options] -- COMMAND [ARGS...]",
+      `${unknown}the command goes after --: pyprov run [options] -- COMMAND [ARGS...]`,
     );
   }
   const [program, ...args] = inv.command;

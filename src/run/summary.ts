@@ -63,11 +63,12 @@ export function summaryLines(decisions: readonly ServeDecision[], mode: ServeMod
   return lines;
 }
 
-/** The decisions' reports as a `verify --format json` document. */
+/** The decisions' reports as a `verify --format json` document (its exitCode: what verify would say of them). */
 export function runReportJson(
   decisions: readonly ServeDecision[],
   trustRoot: { source: string; sha256: string },
 ): string {
   const results = decisions.map((d) => d.report);
-  return renderJson(verifyDocument(results, trustRoot, exitCodeFor(results)));
+  const root = { source: trustRoot.source, sha256: trustRoot.sha256 };
+  return renderJson(verifyDocument(results, root, exitCodeFor(results)));
 }
