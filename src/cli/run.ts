@@ -112,11 +112,17 @@ export async function runRun(
     );
   }
 
-  const { env, unset } = childEnv(io.env, proxy.url);
+  const { env, unset, replaced } = childEnv(io.env, proxy.url);
   runLine(
     `${options.mode === "enforce" ? "serving only verified files" : "audit mode: serving every file, noting what enforce would block"} from ${options.upstream} at ${proxy.url}; ${INDEX_VARIABLES.join(", ")} point at it`,
   );
   if (unset.length > 0) runLine(`unset for the command: ${unset.join(", ")}`);
+  if (replaced.length > 0) {
+    // Their old values are not shown: index URLs often carry credentials.
+    runLine(
+      `${replaced.join(", ")} named another index, now replaced: the proxy's upstream is ${options.upstream} (--upstream to proxy another index)`,
+    );
+  }
 
   let code: number;
   try {

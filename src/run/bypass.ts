@@ -3,7 +3,8 @@
  * to take files from somewhere other than the proxy.
  *
  * - On the command line of a recognised installer (`pip`, `pip3`,
- *   `python -m pip`, `uv`): `--index-url`/`-i`, `--extra-index-url`,
+ *   `python -m pip`, `uv`, `uvx`; for `uv run`/`uv tool run`/`uvx`, up to the
+ *   command they run): `--index-url`/`-i`, `--extra-index-url`,
  *   `--find-links`/`-f`, `--no-index` (uv also `--index`, `--default-index`),
  *   spelled as pip accepts them (`-iURL`, `--index-url=URL`, a unique prefix
  *   such as `--extra`, a short-option cluster such as `-qi URL`), and direct
@@ -66,6 +67,8 @@ export function installerOf(
   const program = basename(argv[0] ?? "").replace(/\.exe$/i, "");
   if (/^pip(\d+(\.\d+)*)?$/.test(program)) return { installer: "pip", args: argv.slice(1) };
   if (program === "uv") return { installer: "uv", args: argv.slice(1) };
+  // uvx is `uv tool run`.
+  if (program === "uvx") return { installer: "uv", args: ["tool", "run", ...argv.slice(1)] };
   if (!/^(python|pypy)(\d+(\.\d+)*)?$/.test(program)) return undefined;
   // The interpreter's own options, up to -m MODULE (a script or -c is not pip).
   for (let i = 1; i < argv.length; i++) {
@@ -102,6 +105,44 @@ const UV_FILE_LONG = [
   "--build-constraints",
   "--with-requirements",
 ];
+/**
+ * uv options that take a value as the next argument (beyond those above): read so that
+ * the value is not taken for the command of `uv run` / `uv tool run`.
+ */
+const UV_VALUE_LONG = new Set([
+  "--with",
+  "--with-editable",
+  "--python",
+  "--package",
+  "--extra",
+  "--group",
+  "--only-group",
+  "--no-group",
+  "--env-file",
+  "--directory",
+  "--project",
+  "--config-file",
+  "--cache-dir",
+  "--color",
+  "--python-preference",
+  "--from",
+  "--index-strategy",
+  "--keyring-provider",
+  "--resolution",
+  "--prerelease",
+  "--exclude-newer",
+  "--link-mode",
+  "--upgrade-package",
+  "--reinstall-package",
+  "--refresh-package",
+  "--no-binary-package",
+  "--no-build-package",
+  "--config-setting",
+]);
+const UV_VALUE_SHORT = new Set(["p", "w", "P"]);
+/** `uv run COMMAND...`, `uv tool run COMMAND...`: what follows COMMAND is its own. */
+const UV_RUNS = ["run", "tool run"];
+
 /** Options whose URL values are not package sources. */
 const URL_VALUED = new Set([
   "--proxy",
@@ -133,9 +174,15 @@ export function scanArguments(installer: Installer, args: readonly string[]): Co
       bypasses.push({ where: here, what: `an editable URL requirement (-e ${redact(value)})` });
     }
   };
+  const positionals: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const token = args[i] ?? "";
     if (token === "--") break;
+    if (installer === "uv" && !token.startsWith("-")) {
+      // The command uv runs, and its arguments, are not uv's.
+      if (UV_RUNS.includes(positionals.join(" "))) break;
+      positionals.push(token);
+    }
     if (token.startsWith("--") && token.length > 2) {
       const eq = token.indexOf("=");
       const name = eq === -1 ? token : token.slice(0, eq);
@@ -158,7 +205,8 @@ export function scanArguments(installer: Installer, args: readonly string[]): Co
         installer === "pip"
           ? name.length >= 4 && "--editable".startsWith(name)
           : name === "--editable";
-      if (isFile || isEditable || URL_VALUED.has(name)) {
+      const takesValue = URL_VALUED.has(name) || (installer === "uv" && UV_VALUE_LONG.has(name));
+      if (isFile || isEditable || takesValue) {
         const value = attached ?? args[++i];
         if (isFile && value !== undefined) files.push(value);
         if (isEditable && value !== undefined) editable(value);
@@ -176,7 +224,7 @@ export function scanArguments(installer: Installer, args: readonly string[]): Co
           if (j === token.length - 1) i++;
           break;
         }
-        if (PIP_VALUE_SHORT.has(c)) {
+        if (PIP_VALUE_SHORT.has(c) || (installer === "uv" && UV_VALUE_SHORT.has(c))) {
           const value = j < token.length - 1 ? token.slice(j + 1) : args[++i];
           const isFile = c === "r" || c === "c" || (installer === "uv" && c === "b");
           if (isFile && value !== undefined) files.push(value);

@@ -306,6 +306,10 @@ describe("pyprov run: the command's exit code, signals and environment", () => {
       "pyprov run: unset for the command: PIP_EXTRA_INDEX_URL, UV_EXTRA_INDEX_URL, UV_INDEX, PIP_FIND_LINKS, PIP_NO_INDEX\n",
     );
     expect(r.stderr).toContain(`at ${url};`);
+    expect(r.stderr).toContain(
+      `pyprov run: PIP_INDEX_URL, UV_INDEX_URL named another index, now replaced: the proxy's upstream is ${index.indexUrl} (--upstream to proxy another index)\n`,
+    );
+    expect(r.stderr).not.toContain("elsewhere.example");
   });
 
   it("SIGTERM to pyprov is passed to the command, whose exit code comes back", async () => {

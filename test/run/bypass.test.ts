@@ -47,6 +47,7 @@ describe("which commands are installers", () => {
     [["python", "-W", "ignore", "-m", "pip", "install"], "pip", ["install"]],
     [["uv", "pip", "install", "x"], "uv", ["pip", "install", "x"]],
     [["/usr/local/bin/uv", "sync"], "uv", ["sync"]],
+    [["uvx", "ruff"], "uv", ["tool", "run", "ruff"]],
   ])("%j is %s", (argv, installer, args) => {
     expect(installerOf(argv)).toEqual({ installer, args });
   });
@@ -119,6 +120,36 @@ describe("bypassing options on the command line", () => {
     ]);
     expect(whats(uvArgs("sync", "--no-index"))).toEqual(["--no-index"]);
     expect(uvArgs("sync", "--locked", "--python", "3.12")).toEqual([]);
+  });
+
+  it("uv run / uv tool run / uvx: the command's own arguments are not uv's", () => {
+    const scan = (...argv: string[]) => scanCommand(argv, memory({}).opts);
+    expect(scan("uv", "run", "python", "-c", "print(1)", "-i", "x")).toEqual({
+      bypasses: [],
+      files: [],
+      notScanned: [],
+    });
+    expect(
+      scan("uv", "run", "--with", "requests", "-p", "3.12", "pytest", "-r", "a").files,
+    ).toEqual([]);
+    expect(
+      whats(
+        scan("uv", "run", "--with", "requests", "--index", "https://x/simple", "pytest").bypasses,
+      ),
+    ).toEqual(["--index"]);
+    expect(scan("uvx", "--from", "httpie", "http", "-f", "x", "--index-url=y").bypasses).toEqual(
+      [],
+    );
+    expect(whats(scan("uvx", "--index", "https://x/simple", "ruff", "check").bypasses)).toEqual([
+      "--index",
+    ]);
+    expect(
+      whats(scan("uv", "tool", "run", "--extra-index-url=https://x", "ruff").bypasses),
+    ).toEqual(["--extra-index-url"]);
+    // Not a run: every argument is uv's.
+    expect(whats(scan("uv", "pip", "install", "ruff", "-i", "https://x/simple").bypasses)).toEqual([
+      "-i (--index-url)",
+    ]);
   });
 
   it("finds the requirements files in each spelling", () => {

@@ -25,7 +25,8 @@ function section(): string {
 function listed(text: string, lead: string): string[] {
   const at = text.indexOf(`- ${lead}`);
   expect(at, lead).toBeGreaterThan(0);
-  const item = text.slice(at, text.indexOf("\n- ", at + 2));
+  // The item up to "(each": the list itself, not the explanation after it.
+  const item = text.slice(at, text.indexOf("\n- ", at + 2)).split(" (each")[0] ?? "";
   return [...item.matchAll(/`([A-Z][A-Z_]+)`/g)].map((m) => m[1] ?? "");
 }
 
