@@ -244,11 +244,59 @@ describe("pyprov run -- pip install (real pip, fake index upstream)", () => {
   }, 120_000);
 });
 
+describe("pyprov run --mode audit", () => {
+  it("installs the unattested package, and the summary says it would have been blocked", async () => {
+    const target = join(dir, "target-audit");
+    const r = await runBin([
+      "run",
+      ...proxyArgs(),
+      "--mode",
+      "audit",
+      "--",
+      ...pipInstall("--target", target, "blockedpkg"),
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(readdirSync(target)).toContain("blockedpkg");
+    expect(r.stderr).toContain("would have blocked (audit mode: served) 1 file");
+    expect(r.stderr).toMatch(
+      new RegExp(`^pyprov run: would block ${BLOCKED.replace(/\./g, "\\.")}: `, "m"),
+    );
+  }, 120_000);
+});
+
 describe("pyprov run: the command's exit code, signals and environment", () => {
   it("passes the exit code through", async () => {
     const r = await runBin(["run", ...proxyArgs(), "--", "sh", "-c", "exit 7"]);
     expect(r.code).toBe(7);
     expect(r.stderr).toContain("the proxy was asked for no package");
+  });
+
+  it("a report that cannot be written: exit 2 when the command succeeded, else the command's code", async () => {
+    for (const [exit, expected] of [
+      [0, 2],
+      [3, 3],
+    ] as const) {
+      const gone = join(dir, `gone-${exit}`);
+      mkdirSync(gone, { recursive: true });
+      const report = join(gone, "report.json");
+      const r = await runBin([
+        "run",
+        ...proxyArgs(),
+        "--format",
+        "json",
+        "--output",
+        report,
+        "--",
+        "sh",
+        "-c",
+        `rm -r '${gone}'; exit ${exit}`,
+      ]);
+      expect(r.code, r.stderr).toBe(expected);
+      expect(existsSync(report)).toBe(false);
+      const errors = r.stderr.split("\n").filter((l) => l.startsWith("pyprov: "));
+      expect(errors).toHaveLength(1);
+      expect(errors[0]).toMatch(/^pyprov: --output .*report\.json: cannot write the report: /);
+    }
   });
 
   it("a command killed by a signal is 128+n", async () => {
