@@ -1,12 +1,11 @@
 /**
  * `pyprov run` as a process (bin/pyprov.js): real pip in a venv installing
  * through the proxy from the fake index, which serves a real corpus wheel
- * with its real provenance; exit codes, signals, the command's environment,
- * the bypass refusals and the JSON report.
+ * with its real provenance; exit codes, signals, the command's environment
+ * and the JSON report. The refusals are in run-refusals.test.ts.
  */
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import {
-  chmodSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
@@ -17,12 +16,11 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createInterface } from "node:readline";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { expectValidReport } from "../report/helpers.js";
-import { BIN, runCli, type CliResult } from "../support/cli.js";
 import { casePath, trustedRootPath } from "../support/corpus.js";
 import { FakeIndex } from "../support/fake-index.js";
+import { baseEnv, buildWheel, runBin as bin, type BinOptions } from "./run-helpers.js";
 
 const CASE = "pep740plugin-abi3info-2024.10.3-whl-pypi-provenance";
 const WHEEL = "abi3info-2024.10.3-py3-none-any.whl";
@@ -32,23 +30,6 @@ let dir: string;
 let index: FakeIndex;
 let venv: string;
 let findLinks: string;
-
-/** A minimal valid wheel (pip reads its metadata), built with Python's zipfile. */
-function buildWheel(out: string, name: string, version: string): Buffer {
-  const script = `
-import sys, zipfile
-name, version, out = sys.argv[1], sys.argv[2], sys.argv[3]
-di = f"{name}-{version}.dist-info"
-with zipfile.ZipFile(out, "w") as z:
-    z.writestr(f"{name}/__init__.py", "")
-    z.writestr(f"{di}/METADATA", f"Metadata-Version: 2.1\\nName: {name}\\nVersion: {version}\\n")
-    z.writestr(f"{di}/WHEEL", "Wheel-Version: 1.0\\nGenerator: test\\nRoot-Is-Purelib: true\\nTag: py3-none-any\\n")
-    z.writestr(f"{di}/RECORD", "")
-`;
-  const r = spawnSync("python3", ["-c", script, name, version, out], { encoding: "utf8" });
-  if (r.status !== 0) throw new Error(`building a wheel failed: ${r.stderr}`);
-  return readFileSync(out);
-}
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "pyprov-run-"));
@@ -86,46 +67,13 @@ afterAll(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-/** The environment of every run: no pip config, no pip cache, nothing from this machine's pip setup. */
-function baseEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
-  return {
-    PATH: process.env.PATH,
-    HOME: dir,
-    NO_COLOR: "1",
-    PYPROV_CACHE_DIR: join(dir, "pyprov-cache"),
-    PIP_CONFIG_FILE: "/dev/null",
-    PIP_NO_INPUT: "1",
-    PIP_DISABLE_PIP_VERSION_CHECK: "1",
-    ...extra,
-  };
-}
+const env = (extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv => baseEnv(dir, extra);
 
-/** Run bin/pyprov.js asynchronously (the fake index answers from this process). */
-function runBin(
+const runBin = (
   args: string[],
-  env: NodeJS.ProcessEnv = baseEnv(),
-  onStdoutLine?: (line: string, child: ReturnType<typeof spawn>) => void,
-): Promise<CliResult & { signal: NodeJS.Signals | null }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      env,
-      cwd: dir,
-      stdio: ["ignore", "pipe", "pipe"],
-      timeout: 120_000,
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    if (onStdoutLine) {
-      createInterface({ input: child.stdout }).on("line", (l) => {
-        stdout += `${l}\n`;
-        onStdoutLine(l, child);
-      });
-    } else child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.on("error", reject);
-    child.on("close", (code, signal) => resolve({ code: code ?? -1, signal, stdout, stderr }));
-  });
-}
+  e: NodeJS.ProcessEnv = env(),
+  onStdoutLine?: BinOptions["onStdoutLine"],
+) => bin(args, { env: e, cwd: dir, ...(onStdoutLine ? { onStdoutLine } : {}) });
 
 const proxyArgs = (): string[] => [
   "--upstream",
@@ -147,7 +95,7 @@ const pipInstall = (...what: string[]): string[] => [
 
 function installed(project: string): boolean {
   const r = spawnSync(join(venv, "bin", "python"), ["-m", "pip", "show", "-q", project], {
-    env: baseEnv(),
+    env: env(),
     encoding: "utf8",
   });
   return r.status === 0;
@@ -167,7 +115,7 @@ describe("pyprov run -- pip install (real pip, fake index upstream)", () => {
         "--",
         ...pipInstall("abi3info"),
       ],
-      baseEnv({ PIP_EXTRA_INDEX_URL: "http://127.0.0.1:9/simple/", PIP_FIND_LINKS: findLinks }),
+      env({ PIP_EXTRA_INDEX_URL: "http://127.0.0.1:9/simple/", PIP_FIND_LINKS: findLinks }),
     );
     expect(r.code, r.stderr).toBe(0);
     expect(installed("abi3info")).toBe(true);
@@ -197,7 +145,7 @@ describe("pyprov run -- pip install (real pip, fake index upstream)", () => {
   it("a package without provenance is blocked: pip fails, even with a find-links folder that has it, and the summary names it", async () => {
     const r = await runBin(
       ["run", ...proxyArgs(), "--", ...pipInstall("blockedpkg")],
-      baseEnv({ PIP_FIND_LINKS: findLinks }),
+      env({ PIP_FIND_LINKS: findLinks }),
     );
     expect(r.code, r.stderr).toBe(1); // pip's own exit code
     expect(installed("blockedpkg")).toBe(false);
@@ -321,7 +269,7 @@ describe("pyprov run: the command's exit code, signals and environment", () => {
       });`;
     const r = await runBin(
       ["run", ...proxyArgs(), "--", process.execPath, "-e", script],
-      baseEnv({
+      env({
         PIP_INDEX_URL: "https://elsewhere.example/simple/",
         UV_INDEX_URL: "https://elsewhere.example/simple/",
         PIP_EXTRA_INDEX_URL: "https://extra.example/simple/",
@@ -367,7 +315,7 @@ describe("pyprov run: the command's exit code, signals and environment", () => {
       console.log("ready");`;
     const r = await runBin(
       ["run", ...proxyArgs(), "--", process.execPath, "-e", script],
-      baseEnv(),
+      env(),
       (line, child) => {
         if (line === "ready") child.kill("SIGTERM");
       },
@@ -375,161 +323,5 @@ describe("pyprov run: the command's exit code, signals and environment", () => {
     expect(r.stdout).toBe("ready\nchild got SIGTERM\n");
     expect(r.code).toBe(5);
     expect(r.signal).toBeNull();
-  });
-});
-
-describe("pyprov run: ways around the proxy are refused", () => {
-  let fakePip: string;
-  let marker: string;
-  beforeAll(() => {
-    // A stand-in for pip that only records that it ran: refusals must stop it.
-    const bin = join(dir, "fakebin");
-    mkdirSync(bin, { recursive: true });
-    marker = join(dir, "fake-pip-ran");
-    fakePip = join(bin, "pip");
-    writeFileSync(fakePip, `#!/bin/sh\ntouch '${marker}'\nexit 0\n`);
-    chmodSync(fakePip, 0o755);
-  });
-
-  const ran = (): boolean => {
-    const was = existsSync(marker);
-    rmSync(marker, { force: true });
-    return was;
-  };
-
-  it("an --extra-index-url line in a nested requirements file: refused at file:line, the command not run", async () => {
-    mkdirSync(join(dir, "reqs"), { recursive: true });
-    writeFileSync(join(dir, "reqs", "requirements.txt"), "abi3info==2024.10.3\n-r more.txt\n");
-    writeFileSync(
-      join(dir, "reqs", "more.txt"),
-      "# private packages\n--extra-index-url https://user:token@private.example/simple\n",
-    );
-    const r = await runBin([
-      "run",
-      ...proxyArgs(),
-      "--",
-      fakePip,
-      "install",
-      "-r",
-      "reqs/requirements.txt",
-    ]);
-    expect(r.code).toBe(2);
-    expect(ran()).toBe(false);
-    expect(r.stderr).toBe(
-      `pyprov: refusing to run the command: ${join(dir, "reqs", "more.txt")}:2: --extra-index-url would take files from outside the proxy (remove it, or pass --allow-bypass)\n`,
-    );
-    expect(r.stderr).not.toContain("token");
-  });
-
-  it("direct URL, VCS and local path lines are refused, each with its line", async () => {
-    writeFileSync(
-      join(dir, "direct.txt"),
-      "abi3info\nx @ https://example.com/x-1.0.tar.gz\ngit+https://github.com/a/b#egg=b\n./vendor/pkg\n",
-    );
-    const r = await runBin(["run", ...proxyArgs(), "--", fakePip, "install", "-rdirect.txt"]);
-    expect(r.code).toBe(2);
-    expect(ran()).toBe(false);
-    const lines = r.stderr.trimEnd().split("\n");
-    expect(
-      lines.map((l) => /^pyprov: refusing to run the command: (direct\.txt:\d+): /.exec(l)?.[1]),
-    ).toEqual(["direct.txt:2", "direct.txt:3", "direct.txt:4"]);
-  });
-
-  it("bypassing flags on the command line are refused", async () => {
-    for (const flags of [
-      ["-i", "https://elsewhere.example/simple"],
-      ["--index-url=https://elsewhere.example/simple"],
-      ["--extra-index-url", "https://elsewhere.example/simple"],
-      ["--find-links", findLinks],
-    ]) {
-      const r = await runBin([
-        "run",
-        ...proxyArgs(),
-        "--",
-        fakePip,
-        "install",
-        ...flags,
-        "abi3info",
-      ]);
-      expect(r.code, flags.join(" ")).toBe(2);
-      expect(r.stderr).toMatch(
-        /^pyprov: refusing to run the command: the command line: .+ \(remove it, or pass --allow-bypass\)\n$/,
-      );
-      expect(ran()).toBe(false);
-    }
-  });
-
-  it("--allow-bypass runs the command anyway, with a warning for each", async () => {
-    const r = await runBin([
-      "run",
-      ...proxyArgs(),
-      "--allow-bypass",
-      "--",
-      fakePip,
-      "install",
-      "-r",
-      "reqs/requirements.txt",
-      "-i",
-      "https://elsewhere.example/simple",
-    ]);
-    expect(r.code, r.stderr).toBe(0);
-    expect(ran()).toBe(true);
-    expect(r.stderr).toContain(
-      "pyprov run: warning: the command line: -i (--index-url) would take files from outside the proxy (allowed by --allow-bypass)\n",
-    );
-    expect(r.stderr).toContain(
-      `pyprov run: warning: ${join(dir, "reqs", "more.txt")}:2: --extra-index-url would take files from outside the proxy (allowed by --allow-bypass)\n`,
-    );
-  });
-
-  it("a requirements file that cannot be read stops the run with one line", async () => {
-    const r = await runBin(["run", ...proxyArgs(), "--", fakePip, "install", "-r", "missing.txt"]);
-    expect(r.code).toBe(2);
-    expect(ran()).toBe(false);
-    expect(r.stderr.split("\n").filter(Boolean)).toHaveLength(1);
-    expect(r.stderr).toMatch(/^pyprov: missing\.txt: .*checks every requirements file/);
-  });
-});
-
-describe("pyprov run: usage errors (exit 2, one line)", () => {
-  const usage = async (args: string[], message: RegExp): Promise<void> => {
-    const r = await runCli(["run", ...args], { PATH: process.env.PATH });
-    expect(r.code, r.stderr).toBe(2);
-    expect(r.stderr.split("\n").filter(Boolean)).toHaveLength(1);
-    expect(r.stderr).toMatch(message);
-    expect(r.stderr).not.toMatch(/\n\s+at /);
-  };
-
-  it("a command without --, or with part of it before --", async () => {
-    await usage(["sh", "-c", "exit 0"], /^pyprov: the command goes after --/);
-    await usage(["pip", "--", "install", "x"], /^pyprov: the command goes after --/);
-    await usage(
-      ["--index-url", "https://x.example/simple", "--", "pip"],
-      /^pyprov: unknown option --index-url; the command goes after --/,
-    );
-  });
-
-  it("-- with nothing after it, or nothing at all", async () => {
-    await usage(["--"], /^pyprov: no command after --/);
-    await usage([], /^pyprov: the command goes after --/);
-  });
-
-  it("--format json without --output, --output without --format json", async () => {
-    await usage(["--format", "json", "--", "true"], /--format json needs --output FILE/);
-    await usage(["--output", join(dir, "x.json"), "--", "true"], /--output needs --format json/);
-  });
-
-  it("a non-loopback --host", async () => {
-    await usage(["--host", "0.0.0.0", "--", "true"], /listens on loopback only/);
-  });
-
-  it("an --output that is an input of the run", async () => {
-    const policy = join(dir, "policy-in.yaml");
-    writeFileSync(policy, "version: 1\n");
-    await usage(
-      [...proxyArgs(), "--policy", policy, "--format", "json", "--output", policy, "--", "true"],
-      /refusing to overwrite/,
-    );
-    expect(readFileSync(policy, "utf8")).toBe("version: 1\n");
   });
 });

@@ -235,6 +235,13 @@ describe("requirements files named on the command line", () => {
     ]);
   });
 
+  it("an index option after a requirement on the same line is refused too", () => {
+    const m = memory({ "/w/req.txt": "x==1 --extra-index-url https://x.example/simple\n" });
+    expect(scanCommand(["pip", "install", "-r", "req.txt"], m.opts).bypasses).toEqual([
+      { where: "req.txt:1", what: "--extra-index-url" },
+    ]);
+  });
+
   it("a clean pip-compile file passes", () => {
     const m = memory({
       "/w/req.txt": [
