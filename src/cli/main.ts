@@ -48,7 +48,12 @@ function withObserveFlags(cmd: Command): Command {
     );
 }
 
-export function buildProgram(io: Io, setExit: (code: number) => void): Command {
+/** `argv`: the arguments as given (the `run` command checks where its `--` is). */
+export function buildProgram(
+  io: Io,
+  setExit: (code: number) => void,
+  argv: readonly string[] = [],
+): Command {
   const program = new Command();
   program
     .name("pyprov")
@@ -160,6 +165,39 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     const { runServe } = await import("./serve.js");
     setExit(await runServe(opts, io));
   });
+
+  addServeOptions(
+    program
+      .command("run")
+      .description(
+        "run an install command (pip, uv) with the verifying index in front of it: only verified files reach it",
+      )
+      .argument("[COMMAND...]", "the command, after --: pyprov run [options] -- pip install ...")
+      .usage("[options] -- COMMAND [ARGS...]")
+      .allowUnknownOption(),
+    "0",
+  )
+    .option(
+      "--allow-bypass",
+      "run even when the command or its requirements files name another index, find-links or direct URLs (warned, not refused)",
+    )
+    .addOption(
+      new Option(
+        "--format <FORMAT>",
+        "json: write the proxy's decisions as a verify JSON report to --output",
+      )
+        .choices(["human", "json"])
+        .default("human"),
+    )
+    .option("-o, --output <FILE>", "with --format json: the report file (written atomically)")
+    .action(async (command: string[], opts: Record<string, unknown>) => {
+      const sep = argv.indexOf("--");
+      const after = sep === -1 ? [] : argv.slice(sep + 1);
+      const separated =
+        sep !== -1 && after.length === command.length && after.every((a, i) => a === command[i]);
+      const { runRun } = await import("./run.js");
+      setExit(await runRun({ command, separated }, opts, io));
+    });
 
   program
     .command("inspect")
@@ -332,7 +370,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
 /** Run the CLI; resolves to the exit code. Never throws. */
 export async function main(argv: string[], io: Io): Promise<number> {
   let exitCode = 0;
-  const program = buildProgram(io, (c) => (exitCode = c));
+  const program = buildProgram(io, (c) => (exitCode = c), argv);
   try {
     await program.parseAsync(argv, { from: "user" });
     return exitCode;
