@@ -45,6 +45,12 @@ export function summaryLines(decisions: readonly ServeDecision[], mode: ServeMod
   ];
   const verified = decisions.filter((d) => d.outcome === "pass");
   if (verified.length > 0) lines.push(`verified: ${projects(verified)}`);
+  const delivered = decisions.filter((d) => d.downloaded);
+  if (delivered.length > 0) {
+    lines.push(
+      `delivered through the proxy: ${delivered.map((d) => oneLine(d.filename)).join(", ")}`,
+    );
+  }
   for (const d of decisions) {
     if (d.outcome === "unattested") {
       lines.push(

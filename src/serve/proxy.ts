@@ -144,6 +144,7 @@ export async function createProxy(opts: ServeOptions, node: () => string) {
         outcome: j.outcome,
         reasons: j.reasons,
         report: j.report,
+        downloaded: decided.get(j.sha256)?.downloaded ?? false,
       });
     }
     if (j.outcome !== "fail") return;
@@ -271,6 +272,8 @@ export async function createProxy(opts: ServeOptions, node: () => string) {
         ...deliverCtx,
         onDelivered: (_d, _bytes, full) => {
           if (metadata || !full) return;
+          const known = decided.get(sha256);
+          if (known) known.downloaded = true;
           decision(
             req,
             { project: s.project, filename, sha256 },

@@ -78,6 +78,8 @@ export interface ServeDecision {
   /** The verify report's reasons (empty for a pass). */
   reasons: string[];
   report: TargetReport;
+  /** The proxy delivered the whole file to a client at least once. */
+  downloaded: boolean;
 }
 
 export interface RunningServe {

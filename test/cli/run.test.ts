@@ -129,6 +129,7 @@ describe("pyprov run -- pip install (real pip, fake index upstream)", () => {
       "pyprov run: the proxy verified 1 file, allowed 0 files unattested and blocked 0 files",
     );
     expect(r.stderr).toContain("pyprov run: verified: abi3info\n");
+    expect(r.stderr).toContain(`pyprov run: delivered through the proxy: ${WHEEL}\n`);
     expect(r.stderr).toContain(`pyprov run: report written to ${report}\n`);
     // The wheel came from the fake index, through the proxy.
     expect(index.count(index.filePath("abi3info", WHEEL))).toBeGreaterThanOrEqual(1);
