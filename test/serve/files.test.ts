@@ -1,14 +1,25 @@
 import { createHash, randomBytes } from "node:crypto";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { BLOCK_SIZE, BlockHasher, FileStore, Tampered, parseRange } from "../../src/serve/files.js";
 
 const sha = (b: Buffer): string => createHash("sha256").update(b).digest("hex");
 
+const dirs: string[] = [];
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+function scratch(): string {
+  const d = mkdtempSync(join(tmpdir(), "pyprov-files-"));
+  dirs.push(d);
+  return d;
+}
+
 function store(): FileStore {
-  return new FileStore(mkdtempSync(join(tmpdir(), "pyprov-files-")));
+  return new FileStore(scratch());
 }
 
 /** A download that writes `body` in uneven chunks, after `failures` aborted attempts. */
@@ -102,7 +113,7 @@ describe("FileStore", () => {
   });
 
   it("a file cached by an earlier process is hashed in full on first use; a changed one is dropped", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "pyprov-files-"));
+    const dir = scratch();
     const first = new FileStore(dir);
     await first.fill(digest, source(body));
     const edited = Buffer.from(body);
@@ -114,7 +125,7 @@ describe("FileStore", () => {
   });
 
   it("removes partial downloads of processes that no longer run, keeps its own and live ones", () => {
-    const dir = mkdtempSync(join(tmpdir(), "pyprov-files-"));
+    const dir = scratch();
     new FileStore(dir);
     const dead = join(dir, "tmp", "999999999-00aa.part");
     const live = join(dir, "tmp", `${process.pid}-00bb.part`);

@@ -124,6 +124,18 @@ describe("pyprov serve: caches", () => {
     expect(synth.provenanceRequests()).toBe(0);
   });
 
+  it("with --workers the verdicts are the same, reached in a worker thread", async () => {
+    const s = await serve({ workers: 1 });
+    const listed = await files(s, "memo");
+    expect(listed.map((f) => f.filename).sort()).toEqual(
+      synth
+        .project("memo")
+        .files.map((f) => f.filename)
+        .sort(),
+    );
+    expect(await metric(s, /^pyprov_serve_verdicts_total\{outcome="pass"\}/)).toBe(4);
+  });
+
   it("the policy part of a verdict key changes when an exception expires", () => {
     const policyPath = join(synth.dir, "exc-policy.yaml");
     writeFileSync(
