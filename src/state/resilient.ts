@@ -18,6 +18,7 @@
 import { PyprovError, describeError } from "../errors.js";
 import { DecisionJournal, journalPath } from "./journal.js";
 import { openState, type OpenStateOptions } from "./open.js";
+import { parseDecisionRow } from "./schema.js";
 import type {
   DecisionFilter,
   DecisionRow,
@@ -53,6 +54,9 @@ export class ResilientStore implements StateStore {
   /** Decision writes, one at a time in call order (they decide store vs journal). */
   private writes: Promise<unknown> = Promise.resolve();
   private closed = false;
+  private batch:
+    | { rows: DecisionRow[]; waiters: { resolve: () => void; reject: (e: unknown) => void }[] }
+    | undefined;
   private retrying: Promise<void> | undefined;
 
   constructor(store: StateStore, journal: DecisionJournal, opts: ResilientOptions = {}) {
@@ -86,11 +90,11 @@ export class ResilientStore implements StateStore {
     return undefined;
   }
 
-  private fail(err: unknown): void {
+  private fail(err: unknown, retry = true): void {
     if (!this.failing) this.onEvent(`state store unavailable, degraded: ${describeError(err)}`);
     this.failing = true;
     this.lastFailure = describeError(err);
-    this.schedule(this.delay);
+    if (retry) this.schedule(this.delay);
   }
 
   private succeed(): void {
@@ -183,21 +187,52 @@ export class ResilientStore implements StateStore {
    * disk failed) or a row is invalid.
    */
   appendDecisions(rows: DecisionRow[]): Promise<void> {
-    return this.serialWrite(async () => {
-      if (rows.length === 0) return;
-      if (!this.closed && !this.failing && this.journal.queued === 0) {
-        try {
-          await this.store.appendDecisions(rows);
-          this.succeed();
-          return;
-        } catch (err) {
-          if (!isUnavailable(err)) throw err;
-          this.fail(err);
-        }
+    let parsed: DecisionRow[];
+    try {
+      // Checked here, so that one caller's bad row cannot fail another's batch.
+      parsed = rows.map((r, i) => parseDecisionRow(r, "INTERNAL", `decision row ${i + 1}`));
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    if (parsed.length === 0) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      // Group commit: rows from calls made while a write is in flight go
+      // together in the next one (one transaction, or one fsync).
+      if (!this.batch) {
+        this.batch = { rows: [], waiters: [] };
+        void this.serialWrite(() => this.writeBatch());
       }
-      await this.journal.append(rows);
-      this.schedule(this.delay);
+      this.batch.rows.push(...parsed);
+      this.batch.waiters.push({ resolve, reject });
     });
+  }
+
+  private async writeBatch(): Promise<void> {
+    const batch = this.batch;
+    this.batch = undefined;
+    if (!batch) return;
+    try {
+      await this.writeRows(batch.rows);
+      for (const w of batch.waiters) w.resolve();
+    } catch (err) {
+      for (const w of batch.waiters) w.reject(err);
+    }
+  }
+
+  private async writeRows(rows: DecisionRow[]): Promise<void> {
+    if (!this.closed && !this.failing && this.journal.queued === 0) {
+      try {
+        await this.store.appendDecisions(rows);
+        this.succeed();
+        return;
+      } catch (err) {
+        if (!isUnavailable(err)) throw err;
+        this.fail(err, false);
+      }
+    }
+    await this.journal.append(rows);
+    // Scheduled once the rows are in the journal, so the retry flushes them.
+    this.schedule(this.delay);
   }
 
   /** appendDecisions without waiting: a failure goes to onEvent. */

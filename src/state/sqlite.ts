@@ -290,8 +290,9 @@ export class SqliteStore implements StateStore {
     );
   }
 
+  /** Reachable means writable: readers in WAL mode never wait, a writer may have to. */
   async ping(): Promise<void> {
-    this.run("cannot reach the state store", () => this.stmt("SELECT 1").get());
+    this.write("cannot write to the state store", () => this.stmt("SELECT 1").get());
   }
 
   async close(): Promise<void> {
