@@ -43,7 +43,14 @@ export interface StoredVerdict {
 export type DecisionVerdict = "served" | "blocked" | "allowed-unattested";
 
 export interface DecisionRow {
-  /** RFC 3339, when the decision was made. */
+  /**
+   * A stable id (a UUID from {@link newDecisionId}), given when the row is
+   * made: appending a row whose id the log already holds changes nothing, so
+   * a row queued on local disk and written twice (a crash between the write
+   * and the queue's truncation) still lands once.
+   */
+  id: string;
+  /** RFC 3339, when the decision was made (stored and returned to the millisecond, in UTC). */
   time: string;
   node: string;
   client: string;
@@ -92,9 +99,13 @@ export interface StateStore {
    */
   recordFirstUse(project: string, publisher: PublisherKey, node: string): Promise<FirstUseResult>;
 
-  /** Append rows in order; each row lands exactly once. */
+  /** Append rows in order; each row lands exactly once (a row whose id is already logged is skipped). */
   appendDecisions(rows: DecisionRow[]): Promise<void>;
+  /** The log's rows that match, in the order they were appended. */
   decisions(filter: DecisionFilter): Promise<DecisionRow[]>;
+
+  /** Resolves when the store can be reached (one round trip); rejects with STATE_UNAVAILABLE otherwise. */
+  ping(): Promise<void>;
 
   close(): Promise<void>;
 }
