@@ -13,6 +13,7 @@ import { DEFAULT_TIMEOUT_MS } from "../pypi/http.js";
 import { canonicalizeName } from "../pypi/names.js";
 import type { ProjectFile } from "../pypi/simple-api.js";
 import { renderJson, verifyDocument } from "../report/json.js";
+import { newDecisionId } from "../state/schema.js";
 import type { DecisionRow, VerdictOutcome } from "../state/types.js";
 import { DEFAULT_FILES_HOST, DEFAULT_UPSTREAM } from "./defaults.js";
 import { deliver, plain, type Deliverable } from "./deliver.js";
@@ -83,6 +84,7 @@ export async function createProxy(opts: ServeOptions, node: () => string) {
     reasons: string[],
   ): void => {
     opts.onDecision?.({
+      id: newDecisionId(),
       time: new Date().toISOString(),
       node: node(),
       client: req?.socket.remoteAddress ?? "",

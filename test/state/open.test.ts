@@ -134,7 +134,8 @@ describe("opening", () => {
   });
 
   it("PostgreSQL that accepts but never answers: STATE_UNAVAILABLE after the connect deadline", async () => {
-    const silent = createServer(() => {});
+    const held = new Set<{ destroy: () => void }>();
+    const silent = createServer((socket) => void held.add(socket));
     await new Promise<void>((r) => silent.listen(0, "127.0.0.1", r));
     const port = (silent.address() as { port: number }).port;
     try {
@@ -148,7 +149,7 @@ describe("opening", () => {
       expect(err.oneLine()).toMatch(/timeout/i);
       expect(err.oneLine()).not.toContain("pw123456");
     } finally {
-      silent.closeAllConnections?.();
+      for (const socket of held) socket.destroy();
       silent.close();
     }
   });
