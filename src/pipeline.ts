@@ -380,6 +380,13 @@ export function indexFileVerifier(opts: VerifyOptions & { workers?: number }): I
       if (hit?.kind === "absent" && typeof file.provenanceUrl !== "string") return "absent";
       return undefined;
     },
+    prefetchProvenance: async (file) => {
+      try {
+        await fetchIndexProvenance(file, ctx.fetchCtx);
+      } catch {
+        // Verification meets the same error and reports it.
+      }
+    },
     provenanceBody: async (sha256) => {
       const hit = await cached(sha256);
       return hit?.kind === "hit" ? hit.body : undefined;
@@ -400,6 +407,8 @@ export interface IndexFileVerifier {
    * the index had none), without any request; undefined when not cached.
    */
   provenanceDigest: (file: ResolvedFile) => Promise<string | undefined>;
+  /** Fetch a file's provenance into the cache (no verification); errors are left to verify(). */
+  prefetchProvenance: (file: ResolvedFile) => Promise<void>;
   /** The provenance bytes cached for a file digest, exactly as the index served them. */
   provenanceBody: (sha256: string) => Promise<Buffer | undefined>;
   /** Stop the verification workers. */

@@ -25,6 +25,7 @@ import { startServe, type RunningServe } from "../serve/server.js";
 import { oneLine } from "../util/text.js";
 import type { Io } from "./main.js";
 import { LOOPBACK, serveOptionsFrom } from "./serve-options.js";
+import { openServeState } from "./serve-state.js";
 
 const str = (v: unknown): string | undefined => (typeof v === "string" ? v : undefined);
 
@@ -100,10 +101,17 @@ export async function runRun(
       ...scan.result.files,
     ]);
   }
+  const state = await openServeState(opts, {
+    port: options.port,
+    cacheDir: options.cacheDir,
+    env: io.env,
+    log,
+  });
   let proxy: RunningServe;
   try {
-    proxy = await startServe(options);
+    proxy = await startServe({ ...options, ...state.options });
   } catch (err) {
+    await state.store.close();
     if (err instanceof PyprovError) throw err;
     const e = err as NodeJS.ErrnoException;
     throw new PyprovError(
@@ -129,6 +137,7 @@ export async function runRun(
     code = await runChild(program, args, env, signals, runLine);
   } finally {
     await proxy.close();
+    await state.store.close();
   }
 
   const decisions = proxy.decisions();

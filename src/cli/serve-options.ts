@@ -63,6 +63,15 @@ export function addServeOptions(cmd: Command, defaultPort: string): Command {
     .option(
       "--node-name <NAME>",
       "this node's name in the decision log (default: host name and port)",
+    )
+    .option(
+      "--state <URL>",
+      "state store shared by a fleet: sqlite:PATH or postgres://... (default: $PYPROV_STATE, else SQLite in the cache directory)",
+    )
+    .option("--no-migrate", "do not migrate the state store's schema on start (it must be current)")
+    .option(
+      "--tofu",
+      "trust on first use: the first verified publisher of each project becomes its baseline; later files from another are blocked",
     );
 }
 

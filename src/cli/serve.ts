@@ -6,6 +6,7 @@ import { PyprovError } from "../errors.js";
 import { startServe } from "../serve/server.js";
 import type { Io } from "./main.js";
 import { serveOptionsFrom } from "./serve-options.js";
+import { openServeState } from "./serve-state.js";
 
 export async function runServe(
   opts: Record<string, unknown>,
@@ -14,10 +15,17 @@ export async function runServe(
 ): Promise<number> {
   const options = await serveOptionsFrom(opts, io);
   const { host, port, mode, upstream } = options;
+  const state = await openServeState(opts, {
+    port,
+    cacheDir: options.cacheDir,
+    env: io.env,
+    log: options.log ?? (() => {}),
+  });
   let running;
   try {
-    running = await startServe(options);
+    running = await startServe({ ...options, ...state.options });
   } catch (err) {
+    await state.store.close();
     if (err instanceof PyprovError) throw err;
     const e = err as NodeJS.ErrnoException;
     throw new PyprovError("USAGE", `cannot listen on ${host}:${port}: ${e.code ?? e.message}`);
@@ -29,14 +37,18 @@ export async function runServe(
       signals.off("SIGTERM", stop);
       signals.off("SIGINT", stop);
       io.stderr("pyprov serve: stopping; letting in-flight responses finish\n");
-      void server.close().then(resolve);
+      void server
+        .close()
+        .then(() => state.store.close())
+        .then(resolve);
     };
     signals.on("SIGTERM", stop);
     signals.on("SIGINT", stop);
   });
   io.stdout(`${running.url}\n`);
   io.stderr(
-    `pyprov serve: ${mode === "enforce" ? "serving only verified files" : "audit mode: serving every file, logging what enforce would block"} from ${upstream} at ${running.url} (Ctrl-C to stop)\n`,
+    `pyprov serve: node ${running.node}, state in ${state.store.description}\n` +
+      `pyprov serve: ${mode === "enforce" ? "serving only verified files" : "audit mode: serving every file, logging what enforce would block"} from ${upstream} at ${running.url} (Ctrl-C to stop)\n`,
   );
   await stopped;
   return 0;

@@ -25,7 +25,7 @@ export class ServeMetrics {
   });
   readonly cache = new Counter({
     name: "pyprov_serve_cache_total",
-    help: "Cache lookups by cache (page, verdict, file) and result (hit, miss)",
+    help: "Cache lookups by cache (page, verdict, file) and result (hit, miss; verdicts: shared-hit from the state store)",
     labelNames: ["cache", "result"] as const,
     registers: [this.registry],
   });

@@ -47,6 +47,8 @@ interface Served {
 }
 
 /** Start the proxy; resolves once it listens. */
+const NO_POLICY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+
 export type Proxy = Awaited<ReturnType<typeof createProxy>>;
 
 /** Everything but the HTTP server; `node()` is this node's name once it is known. */
@@ -91,12 +93,15 @@ export async function createProxy(opts: ServeOptions, node: () => string) {
       ...s,
       verdict,
       reasons,
-      policy_sha256: opts.policy?.sha256 ?? "",
+      // No policy: the digest of no bytes.
+      policy_sha256: opts.policy?.sha256 ?? NO_POLICY_SHA256,
       mode,
     });
   };
 
+  let lastStoreError = 0;
   const judge = new Judge({
+    onLookup: (result) => metrics.cache.inc({ cache: "verdict", result }),
     verifier,
     policy: opts.policy,
     filesHosts: new Set((opts.filesHosts ?? [DEFAULT_FILES_HOST]).map((h) => h.toLowerCase())),
@@ -105,7 +110,12 @@ export async function createProxy(opts: ServeOptions, node: () => string) {
       return node();
     },
     store: opts.verdicts,
-    onStoreError: (err) => log(`state store: ${describeError(err)}; verifying locally`),
+    onStoreError: (err) => {
+      // One line a minute, not one per file.
+      if (Date.now() - lastStoreError < 60_000) return;
+      lastStoreError = Date.now();
+      log(`state store: ${describeError(err)}; verifying locally`);
+    },
   });
 
   const firstUse = opts.firstUse ? new FirstUse(opts.firstUse, node) : undefined;

@@ -44,6 +44,8 @@ export interface JudgeOptions {
   node: string;
   store?: VerdictStore | undefined;
   onStoreError?: (err: unknown) => void;
+  /** Each lookup: in this node's memo, in the shared store, or neither. */
+  onLookup?: (result: "hit" | "shared-hit" | "miss") => void;
   now?: () => Date;
 }
 
@@ -59,7 +61,7 @@ export class Judge {
   /** The policy part of a verdict key: the file's digest plus the exceptions in force now. */
   policyDigest(): string {
     const p = this.opts.policy;
-    if (!p) return "none";
+    if (!p) return createHash("sha256").update("").digest("hex"); // no policy: no bytes
     const now = (this.opts.now?.() ?? new Date()).getTime();
     const active = p.exceptions.filter((e) => e.endsAt.getTime() > now).map((e) => e.index);
     return createHash("sha256")
@@ -151,18 +153,36 @@ export class Judge {
     policy: string,
     trustRoot: string,
   ): Promise<StoredVerdict | undefined> {
-    const key = await this.key(file, policy, trustRoot);
-    if (!key) return undefined;
+    let key = await this.key(file, policy, trustRoot);
+    if (!key && this.opts.store) {
+      // Another node may have reached this verdict: its key needs the
+      // provenance's digest, so fetch the provenance (never verified twice).
+      await this.opts.verifier.prefetchProvenance(file);
+      key = await this.key(file, policy, trustRoot);
+    }
+    const count = this.opts.onLookup ?? (() => {});
+    if (!key) {
+      count("miss");
+      return undefined;
+    }
     const id = keyString(key);
     const hit = this.memo.get(id);
-    if (hit) return hit;
-    if (!this.opts.store) return undefined;
+    if (hit) {
+      count("hit");
+      return hit;
+    }
+    if (!this.opts.store) {
+      count("miss");
+      return undefined;
+    }
     try {
       const stored = await this.opts.store.getVerdict(key);
       if (stored) this.memoize(id, stored);
+      count(stored ? "shared-hit" : "miss");
       return stored;
     } catch (err) {
       this.opts.onStoreError?.(err);
+      count("miss");
       return undefined; // verified here instead: the store is a cache
     }
   }

@@ -5,7 +5,7 @@ import { createInterface } from "node:readline";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadTrustedRoot } from "../../src/sigstore/trust-root.js";
 import { startServe, type RunningServe } from "../../src/serve/server.js";
-import { BIN } from "../support/cli.js";
+import { BIN, spawnCli } from "../support/cli.js";
 import {
   PUBLISHER_IDENTITY,
   SyntheticIndex,
@@ -272,4 +272,87 @@ describe("pip install through pyprov serve", () => {
     expect(metrics).toMatch(/pyprov_serve_requests_total\{route="metadata",status="200"\} [1-9]/);
     expect(metrics).toMatch(/pyprov_serve_requests_total\{route="file",status="200"\} 1\n/);
   }, 90_000);
+});
+
+describe("pyprov serve --state", () => {
+  it("an unreachable state store at start is exit 2 with one line, no password, nothing listening", () => {
+    const r = spawnCli([
+      "serve",
+      "--port",
+      "0",
+      "--upstream",
+      synth.indexUrl,
+      "--trusted-root",
+      synth.root,
+      "--cache-dir",
+      join(synth.dir, "cache-state"),
+      "--state",
+      "postgres://pyprov:S3cretPw@127.0.0.1:1/pyprov",
+    ]);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toMatch(/cannot open the state store/);
+    expect(r.stderr).not.toContain("S3cretPw");
+    expect(r.stderr.trim().split("\n")).toHaveLength(1);
+  });
+
+  it("an unknown state URL scheme is a usage error", () => {
+    const r = spawnCli([
+      "serve",
+      "--port",
+      "0",
+      "--trusted-root",
+      synth.root,
+      "--state",
+      "redis://x",
+    ]);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split("\n")).toHaveLength(1);
+  });
+
+  it("by default the decision log is SQLite in the cache directory: pyprov decisions reads it", async () => {
+    const cache = join(synth.dir, "cache-sqlite");
+    const child = spawn(
+      process.execPath,
+      [
+        BIN,
+        "serve",
+        "--port",
+        "0",
+        "--upstream",
+        synth.indexUrl,
+        "--trusted-root",
+        synth.root,
+        "--cache-dir",
+        cache,
+      ],
+      {
+        env: { ...process.env, NO_COLOR: "1", PYPROV_STATE: "" },
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
+    const exited = new Promise<number | null>((resolve) => child.on("exit", (c) => resolve(c)));
+    try {
+      const url = await new Promise<string>((resolve) =>
+        createInterface({ input: child.stdout }).once("line", resolve),
+      );
+      const doc = (await (
+        await fetch(`${url}demo/`, { headers: { accept: "application/vnd.pypi.simple.v1+json" } })
+      ).json()) as { files: { url: string }[] };
+      await (await fetch(new URL(doc.files[0]?.url ?? "", url))).arrayBuffer();
+    } finally {
+      child.kill("SIGTERM");
+    }
+    expect(await exited).toBe(0);
+    const r = spawnCli([
+      "decisions",
+      "--state",
+      `sqlite:${join(cache, "state", "pyprov.db")}`,
+      "--format",
+      "json",
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    const rows = JSON.parse(r.stdout) as { verdict: string; project: string }[];
+    expect(rows.map((x) => [x.project, x.verdict])).toEqual([["demo", "served"]]);
+  });
 });
