@@ -11,6 +11,10 @@
  *  3. `pyprov verify -r` on 300 hash-pinned synthetic packages behind a fake
  *     index with 30 ms latency per request, cold and warm cache (targets:
  *     cold ≤ 3000 ms and ≤ 200 MB peak RSS, warm ≤ 1000 ms).
+ *  4. State store: getVerdict / putVerdict / appendDecisions latency (p50,
+ *     p99) on the embedded SQLite file and on a real PostgreSQL on 127.0.0.1
+ *     that bench/state.ts starts (skipped with a note when PostgreSQL is not
+ *     installed).
  *
  *  4. `pyprov serve` (bench/serve.ts): cold page of 200 files ≤ 1.5 s, warm
  *     page p50 ≤ 5 ms / p99 ≤ 25 ms at 32 clients and ≥ 1,000/s, cached
@@ -184,6 +188,16 @@ const serveBench = await buildBench("bench/serve.ts");
   const r = spawnSync(process.execPath, [serveBench], { encoding: "utf8" });
   if (r.status !== 0) throw new Error(`serve bench failed: ${r.stderr}`);
   results.serve = JSON.parse(r.stdout.trim().split("\n").at(-1));
+}
+
+// 5. State store latency, SQLite beside PostgreSQL (bench/state.ts).
+const stateBench = await buildBench("bench/state.ts");
+{
+  const r = spawnSync(process.execPath, [stateBench], { encoding: "utf8", timeout: 120_000 });
+  results.state =
+    r.status === 0
+      ? JSON.parse(r.stdout.trim().split("\n").at(-1))
+      : `not measured: state bench failed: ${(r.stderr || r.stdout).trim().split("\n")[0]}`;
 }
 
 console.log(JSON.stringify(results, null, 2));

@@ -25,6 +25,8 @@ const collect = (value: string, previous: string[] = []): string[] => [...previo
 
 const TIMEOUT_HELP =
   "deadline of each index request, connect to last byte (default 30; downloads: +4 s per MiB received); hitting it is a retried network fault";
+const STATE_HELP =
+  "state store: sqlite:PATH or postgres://USER:PASSWORD@HOST/DB (default: $PYPROV_STATE, else sqlite under the cache directory)";
 const DEADLINE_HELP =
   "deadline of the whole run's index requests (default 60 x --timeout); after it every request fails (exit 2)";
 
@@ -338,6 +340,45 @@ export function buildProgram(
     .action(async (file: string, targets: string[], opts: Record<string, unknown>) => {
       const { runPolicyDiff } = await import("./policy-diff.js");
       setExit(await runPolicyDiff(file, targets, opts, io));
+    });
+
+  const stateCmd = program
+    .command("state")
+    .description(
+      "the state store shared by `pyprov serve` nodes (verdicts, baselines, decision log)",
+    );
+  stateCmd
+    .command("migrate")
+    .description("bring the state store's schema to this version (idempotent)")
+    .option("--state <URL>", STATE_HELP)
+    .action(async (opts: Record<string, unknown>) => {
+      const { runStateMigrate } = await import("./state.js");
+      setExit(await runStateMigrate(opts, io));
+    });
+  program
+    .command("decisions")
+    .description("print the decision log: every file served, blocked or allowed unattested")
+    .option("--state <URL>", STATE_HELP)
+    .option(
+      "--since <TIME>",
+      "rows at or after: RFC 3339 time, a date (UTC), or a duration back (24h, 7d)",
+    )
+    .option("--project <NAME>", "rows of one project")
+    .addOption(
+      new Option("--verdict <V>", "rows with this verdict").choices([
+        "served",
+        "blocked",
+        "allowed-unattested",
+      ]),
+    )
+    .addOption(
+      new Option("--format <FORMAT>", "output format")
+        .choices(["table", "json", "jsonl", "csv"])
+        .default("table"),
+    )
+    .action(async (opts: Record<string, unknown>) => {
+      const { runDecisions } = await import("./decisions.js");
+      setExit(await runDecisions(opts, io));
     });
 
   const names = program

@@ -4,7 +4,7 @@
  * carry the password, even when nothing answers.
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
+import { createServer, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -134,8 +134,8 @@ describe("opening", () => {
   });
 
   it("PostgreSQL that accepts but never answers: STATE_UNAVAILABLE after the connect deadline", async () => {
-    const held = new Set<{ destroy: () => void }>();
-    const silent = createServer((socket) => void held.add(socket));
+    const sockets = new Set<Socket>();
+    const silent = createServer((sock) => sockets.add(sock));
     await new Promise<void>((r) => silent.listen(0, "127.0.0.1", r));
     const port = (silent.address() as { port: number }).port;
     try {
@@ -149,7 +149,7 @@ describe("opening", () => {
       expect(err.oneLine()).toMatch(/timeout/i);
       expect(err.oneLine()).not.toContain("pw123456");
     } finally {
-      for (const socket of held) socket.destroy();
+      for (const sock of sockets) sock.destroy();
       silent.close();
     }
   });

@@ -3,9 +3,12 @@
  * Python 3 with pip and venv (Debian's python3-pip, python3-venv) is needed by
  * the tests that install through `pyprov serve` with real pip. Installed with
  * apt-get when missing and running as root; otherwise the run stops with one
- * line naming the packages.
+ * line naming the packages. PostgreSQL (Debian's postgresql) is needed by the
+ * state-store tests, which start their own servers (test/support/postgres.ts);
+ * it is installed here once, before the test files run in parallel.
  */
 import { spawnSync } from "node:child_process";
+import { ensurePostgresInstalled } from "./postgres.js";
 
 function pythonReady(): boolean {
   const r = spawnSync("python3", ["-c", "import pip, venv"], { stdio: "ignore" });
@@ -13,6 +16,7 @@ function pythonReady(): boolean {
 }
 
 export default function setup(): void {
+  ensurePostgresInstalled();
   if (pythonReady()) return;
   if (process.getuid?.() === 0) {
     for (const args of [
