@@ -126,7 +126,7 @@ export async function createProxy(opts: ServeOptions, node: () => string) {
       await firstUse?.apply(canonicalizeName(page.name), judged);
       const listed: ListedFile[] = [];
       for (const j of judged) {
-        if (j.fresh) record(j);
+        record(j);
         if ((j.outcome !== "fail" || mode === "audit") && j.sha256 !== "") {
           listed.push({ file: j.file, sha256: j.sha256, provenance: hasProvenance(j) });
         }
@@ -145,9 +145,8 @@ export async function createProxy(opts: ServeOptions, node: () => string) {
     return r !== undefined && r.verdict !== "missing" && r.verdict !== "error";
   }
 
-  /** Count, log and keep a freshly reached verdict. */
+  /** Keep a verdict for /-/report and pyprov run; count and log it when freshly reached. */
   function record(j: Judged): void {
-    metrics.verdicts.inc({ outcome: j.report?.verdict === "error" ? "error" : j.outcome });
     if (j.report) {
       decided.set(j.sha256, {
         filename: j.file.filename,
@@ -159,6 +158,10 @@ export async function createProxy(opts: ServeOptions, node: () => string) {
         downloaded: decided.get(j.sha256)?.downloaded ?? false,
       });
     }
+    // A remembered verdict (this node's memo, the shared store) was counted
+    // and logged where it was reached.
+    if (!j.fresh) return;
+    metrics.verdicts.inc({ outcome: j.report?.verdict === "error" ? "error" : j.outcome });
     if (j.outcome !== "fail") return;
     metrics.blocked.inc();
     log(
