@@ -16,7 +16,8 @@ import { join } from "node:path";
 import * as z from "zod/mini";
 import { PyprovError } from "../errors.js";
 import { writeFileAtomic } from "../pypi/cache.js";
-import { httpGet, redactUrl, type RequestOptions } from "../pypi/http.js";
+import { redactUrl } from "../pypi/http-light.js";
+import type { RequestOptions } from "../pypi/http.js";
 import { canonicalizeName, isValidProjectName } from "../pypi/names.js";
 import { parseJsonBytes, readInputFile } from "../util/read-input.js";
 import { describeZodError, ENGLISH } from "../util/zod.js";
@@ -90,6 +91,8 @@ export async function updatePopularList(opts: {
 }): Promise<UpdateResult> {
   const url = opts.url ?? DEFAULT_POPULAR_URL;
   const source = redactUrl(url);
+  // Loaded here: only an update goes to the network.
+  const { httpGet } = await import("../pypi/http.js");
   const res = await httpGet(url, {
     maxBytes: MAX_DATASET_BYTES,
     decompress: true,
