@@ -107,9 +107,8 @@ async function pyprovTwoCores(): Promise<{ best: number }> {
   }
 }
 
-// The bare loop and pyprov run in separate processes (BENCH_ONLY=bare|pyprov|pyprov-2cores):
-// pyprov installs a memoisation into @sigstore/core, which would otherwise
-// speed up the bare loop too and flatter the comparison.
+// The bare loop and pyprov run in separate processes (BENCH_ONLY=bare|pyprov|pyprov-2cores),
+// so that neither warms the other's caches or JIT.
 const which =
   process.env.BENCH_ONLY === "bare"
     ? "bare"

@@ -1,13 +1,23 @@
 #!/usr/bin/env node
 /**
- * Build: bundle the CLI into one ESM file (fast start-up: one file to load,
- * compiled once by Node's compile cache), and likewise the library entry
- * point and the verification worker.
+ * Build.
+ *
+ *  - dist/index.js (the library) and dist/verify-worker.js: pyprov's own code
+ *    in one file each, importing every dependency from node_modules as
+ *    installed (never a copy of it).
+ *  - dist/cli-unbundled.js: the CLI, likewise.
+ *  - dist/cli.js: the CLI with its dependencies bundled in (one file to load,
+ *    compiled once by Node's compile cache), and dist/cli.deps.json, the
+ *    name, version and resolving parent of every package the bundle holds.
+ *    bin/pyprov.js loads dist/cli.js only while node_modules still holds
+ *    exactly those versions (scripts/cli-freshness.mjs); otherwise, after an
+ *    `npm update` say, it runs dist/cli-unbundled.js.
+ *
  * Type declarations come from `tsc -p tsconfig.build.json`.
  */
 import { build } from "esbuild";
 import { execFileSync } from "node:child_process";
-import { rmSync } from "node:fs";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 
 const require = createRequire(import.meta.url);
@@ -99,12 +109,87 @@ const common = {
 // reached 33 chunk files. Modules the code imports dynamically (each command,
 // the index client, lockfile parsers, report formats) stay lazy inside the
 // file: esbuild wraps them so their top level runs only on first import.
-for (const [name, entry] of Object.entries({
-  cli: "src/cli/entry.ts",
-  index: "src/index.ts",
-  "verify-worker": "src/verify/worker-entry.ts",
-})) {
-  await build({ ...common, entryPoints: { [name]: entry }, outdir: "dist" });
+//
+// Dependencies are external everywhere except dist/cli.js: `import "zod/mini"`
+// stays an import, resolved by Node from node_modules. pg's optional native
+// binding is never bundled (pg requires it only when asked for pg.native).
+const external = { packages: "external", external: ["pg-native"] };
+for (const [name, entry, options] of [
+  ["index", "src/index.ts", external],
+  ["verify-worker", "src/verify/worker-entry.ts", external],
+  ["cli-unbundled", "src/cli/entry.ts", external],
+]) {
+  await build({ ...common, ...options, entryPoints: { [name]: entry }, outdir: "dist" });
+}
+
+const bundled = await build({
+  ...common,
+  external: ["pg-native"],
+  entryPoints: { cli: "src/cli/entry.ts" },
+  outdir: "dist",
+  metafile: true,
+});
+writeFileSync(
+  new URL("../dist/cli.deps.json", import.meta.url),
+  JSON.stringify({ packages: bundledPackages(bundled.metafile) }, null, 2) + "\n",
+);
+
+/**
+ * The packages whose code is in the bundle: for each, its version and every
+ * package that imports it (null: pyprov itself), so that bin/pyprov.js can
+ * resolve it from each of them as Node would for dist/cli-unbundled.js. From
+ * esbuild's metafile: an input `node_modules/a/node_modules/@b/c/x.js`
+ * belongs to package `@b/c` in directory `node_modules/a/node_modules/@b/c`.
+ * Listed breadth-first from pyprov, so that an entry's first importer always
+ * comes before it; `via` holds importers' indices in the list.
+ */
+function bundledPackages(metafile) {
+  const packageOf = (input) => {
+    const i = input.lastIndexOf("node_modules/");
+    if (i < 0) return undefined;
+    const rest = input.slice(i + "node_modules/".length).split("/");
+    const name = rest[0].startsWith("@") ? `${rest[0]}/${rest[1]}` : rest[0];
+    return { name, dir: input.slice(0, i) + "node_modules/" + name };
+  };
+  const names = new Map(); // dir → name
+  const importers = new Map(); // dir → Set of importer dirs (null: pyprov)
+  for (const [input, info] of Object.entries(metafile.inputs)) {
+    const from = packageOf(input)?.dir ?? null;
+    for (const imp of info.imports) {
+      if (imp.external || !imp.path) continue;
+      const to = packageOf(imp.path);
+      if (!to || to.dir === from) continue;
+      names.set(to.dir, to.name);
+      if (!importers.has(to.dir)) importers.set(to.dir, new Set());
+      importers.get(to.dir).add(from);
+    }
+  }
+  const order = [];
+  const index = new Map([[null, null]]);
+  let frontier = [null];
+  while (frontier.length > 0) {
+    const next = [];
+    for (const [dir, from] of importers) {
+      if (index.has(dir) || ![...from].some((f) => frontier.includes(f))) continue;
+      index.set(dir, order.length);
+      order.push(dir);
+      next.push(dir);
+    }
+    next.sort();
+    frontier = next;
+  }
+  if (order.length !== importers.size) throw new Error("bundled packages unreachable from pyprov");
+  return order.map((dir) => {
+    const name = names.get(dir);
+    const pkg = JSON.parse(
+      readFileSync(new URL(`../${dir}/package.json`, import.meta.url), "utf8"),
+    );
+    if (pkg.name !== name) throw new Error(`${dir}/package.json names ${pkg.name}, not ${name}`);
+    const via = [...importers.get(dir)].map((d) => index.get(d));
+    // The first importer is one already listed (breadth-first).
+    via.sort((a, b) => (a ?? -1) - (b ?? -1));
+    return { name, version: pkg.version, via };
+  });
 }
 
 if (!process.argv.includes("--no-types")) {

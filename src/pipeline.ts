@@ -45,6 +45,7 @@ import {
 import { verifyTarget } from "./verify/target.js";
 import type { VerifierPool } from "./verify/workers.js";
 import type { TargetReport } from "./verify/types.js";
+import { ENGLISH } from "./util/zod.js";
 
 /** What to verify: a command-line target (file, NAME==VERSION, NAME, pypi:FILE, URL). */
 export type TargetInput = TargetArg;
@@ -568,7 +569,7 @@ class DigestMismatch extends Error {
 }
 
 function parseIdentity(identity: unknown): Publisher {
-  const parsed = PublisherSchema.safeParse(identity);
+  const parsed = PublisherSchema.safeParse(identity, ENGLISH);
   if (!parsed.success) {
     throw new PyprovError(
       "INPUT_MALFORMED",

@@ -25,7 +25,7 @@ import { PyprovError } from "../errors.js";
 import { decodeBase64Strict, type TransparencyLogEntry } from "../pep740/models.js";
 import { protoLooseMessage } from "../util/proto-json.js";
 import { parseJsonBytes, readInputFile } from "../util/read-input.js";
-import { describeZodError } from "../util/zod.js";
+import { describeZodError, ENGLISH } from "../util/zod.js";
 
 /** Bundles are small (kilobytes); anything near this is hostile. */
 export const MAX_BUNDLE_BYTES = 8 * 1024 * 1024;
@@ -151,7 +151,7 @@ export function parseBundle(raw: Buffer, source: string): LoadedBundle {
       `unsupported bundle media type ${JSON.stringify(mediaType)} (supported: ${Object.keys(BUNDLE_MEDIA_TYPES).join(", ")})`,
     );
   }
-  const shape = BundleShape.safeParse(json);
+  const shape = BundleShape.safeParse(json, ENGLISH);
   if (!shape.success) throw malformed(`invalid bundle ${describeZodError(shape.error)}`);
   const vm = shape.data.verificationMaterial;
   const contents = [shape.data.messageSignature, shape.data.dsseEnvelope].filter(Boolean).length;

@@ -8,7 +8,7 @@
 import * as z from "zod/mini";
 import { CheckFailure } from "../errors.js";
 import { INTOTO_PAYLOAD_TYPE } from "../pep740/models.js";
-import "../util/zod.js"; // English issue messages
+import { ENGLISH } from "../util/zod.js"; // English issue messages
 
 export const INTOTO_STATEMENT_TYPES: readonly string[] = [
   "https://in-toto.io/Statement/v1",
@@ -56,7 +56,7 @@ export function matchStatementSubject(
   } catch {
     throw new CheckFailure("STATEMENT_INVALID", "DSSE payload is not valid UTF-8 JSON");
   }
-  const parsed = GenericStatement.safeParse(json);
+  const parsed = GenericStatement.safeParse(json, ENGLISH);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const where = issue?.path.length ? ` at ${issue.path.join(".")}` : "";

@@ -2,9 +2,10 @@
  * Verifying any Sigstore bundle against an artifact and a policy
  * (`pyprov verify-bundle`).
  *
- * @sigstore/verify checks time (SET or RFC 3161), the Fulcio chain and SCT
- * (or the --key key), the log entries (SET, inclusion proof, checkpoint,
- * body against the signature) and the signature. pyprov adds: accepted
+ * @sigstore/verify checks time (SET or RFC 3161), the --key key, the log
+ * entries (SET, inclusion proof, checkpoint, body against the signature) and
+ * the signature; pyprov's own code the Fulcio chain and SCT, by the library's
+ * rules (src/sigstore/entity-verifier.ts). pyprov adds: accepted
  * entry kinds (C3), the entry records this certificate or key (C2),
  * proof/checkpoint consistency (C11), leaf usage (C4), the artifact binding
  * (message digest, or an in-toto subject for DSSE) and the identity policy,
@@ -14,7 +15,7 @@
  * Nothing here throws except a PyprovError when no verdict is possible
  * (e.g. a digest-only artifact for an Ed25519 message signature).
  */
-import { Verifier, toSignedEntity, type SignedEntity, type TrustMaterial } from "@sigstore/verify";
+import { toSignedEntity, type SignedEntity, type TrustMaterial } from "@sigstore/verify";
 import { HashAlgorithm } from "@sigstore/protobuf-specs";
 import { CheckFailure, PyprovError, type FailureCode } from "../errors.js";
 import {
@@ -24,7 +25,7 @@ import {
   sanValues,
 } from "../identity/certificate.js";
 import type { TransparencyLogEntry } from "../pep740/models.js";
-import { installSigstoreSpeedups } from "../sigstore/speedups.js";
+import { SignedEntityVerifier } from "../sigstore/entity-verifier.js";
 import {
   bundleEntryKind,
   checkBodyVerifier,
@@ -126,13 +127,12 @@ function step(id: BundleStepId, run: () => string): BundleStep {
 }
 
 export class BundleVerifier {
-  private readonly verifier: Verifier;
+  private readonly verifier: SignedEntityVerifier;
 
   constructor(
     readonly trustRoot: LoadedTrustRoot,
     readonly policy: BundlePolicy,
   ) {
-    installSigstoreSpeedups();
     let material: TrustMaterial = trustRoot.material;
     if (policy.kind === "key") {
       // The bundle's key hint is unauthenticated: whatever it says, the
@@ -142,7 +142,7 @@ export class BundleVerifier {
         publicKey: () => ({ publicKey: policy.key, validFor: () => true }),
       };
     }
-    this.verifier = new Verifier(material);
+    this.verifier = new SignedEntityVerifier(material);
   }
 
   verify(loaded: LoadedBundle, artifact: ResolvedArtifact): BundleVerification {

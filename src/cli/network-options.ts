@@ -4,7 +4,7 @@
  * last byte), and so does the whole run, so that no index can hold a run open.
  */
 import { PyprovError } from "../errors.js";
-import { DEFAULT_TIMEOUT_MS, runDeadlineSignal } from "../pypi/http.js";
+import { DEFAULT_TIMEOUT_MS, runDeadlineSignal } from "../pypi/http-light.js";
 import type { IndexClientOptions } from "../pypi/index-client.js";
 
 /** The run's deadline, unless --deadline says otherwise: this many request deadlines. */

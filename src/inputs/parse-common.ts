@@ -8,7 +8,7 @@ import { parse as parseToml, TomlError } from "smol-toml";
 import type * as z from "zod/mini";
 import { PyprovError } from "../errors.js";
 import { readInputFile } from "../util/read-input.js";
-import { describeZodError } from "../util/zod.js";
+import { describeZodError, ENGLISH } from "../util/zod.js";
 
 /** Largest input file accepted, in bytes. */
 export const MAX_INPUT_BYTES = 10 * 1024 * 1024;
@@ -82,7 +82,7 @@ export function validate<T extends z.ZodMiniType>(
   what: string,
   line?: number,
 ): z.output<T> {
-  const result = schema.safeParse(value);
+  const result = schema.safeParse(value, ENGLISH);
   if (!result.success) throw malformed(file, `${what}: ${describeZodError(result.error)}`, line);
   return result.data;
 }

@@ -33,6 +33,7 @@ import {
 } from "./parse-common.js";
 import { checkMarker, SpecifierError } from "./req-spec.js";
 import { lockIdentity } from "../identity/platform.js";
+import { ENGLISH } from "../util/zod.js";
 
 export interface PylockResult {
   targets: TargetSpec[];
@@ -136,7 +137,7 @@ export function parsePylock(text: string, file: string): PylockResult {
   const lines = arrayTableHeaderLines(text, "packages");
   const targets = top.packages.map((raw, i) => {
     const line = headerLine(lines, top.packages.length, i);
-    const named = NameOnly.safeParse(raw);
+    const named = NameOnly.safeParse(raw, ENGLISH);
     const what = named.success ? `package ${JSON.stringify(named.data.name)}` : `packages[${i}]`;
     return packageTarget(validate(PackageSchema, raw, file, what, line), file, line);
   });

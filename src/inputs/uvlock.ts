@@ -28,6 +28,7 @@ import {
   readInputText,
   validate,
 } from "./parse-common.js";
+import { ENGLISH } from "../util/zod.js";
 
 export interface SkippedPackage {
   name: string;
@@ -125,7 +126,7 @@ export function parseUvLock(text: string, file: string): UvLockResult {
   if (top.revision !== undefined) result.revision = top.revision;
   packages.forEach((raw, i) => {
     const line = headerLine(lines, packages.length, i);
-    const named = NameOnly.safeParse(raw);
+    const named = NameOnly.safeParse(raw, ENGLISH);
     const what = named.success ? `package ${JSON.stringify(named.data.name)}` : `package[${i}]`;
     const pkg = validate(PackageSchema, raw, file, what, line);
     const skipped = skipReason(pkg, members);

@@ -16,10 +16,11 @@ import { join } from "node:path";
 import * as z from "zod/mini";
 import { PyprovError } from "../errors.js";
 import { writeFileAtomic } from "../pypi/cache.js";
-import { httpGet, redactUrl, type RequestOptions } from "../pypi/http.js";
+import { redactUrl } from "../pypi/http-light.js";
+import type { RequestOptions } from "../pypi/http.js";
 import { canonicalizeName, isValidProjectName } from "../pypi/names.js";
 import { parseJsonBytes, readInputFile } from "../util/read-input.js";
-import { describeZodError } from "../util/zod.js";
+import { describeZodError, ENGLISH } from "../util/zod.js";
 import { PopularIndex } from "./lookalike.js";
 
 export const DEFAULT_POPULAR_URL =
@@ -51,7 +52,7 @@ export function popularListPath(cacheDir: string): string {
 
 /** The canonical project names of a dataset, most popular first (INPUT_MALFORMED if it is not one). */
 export function parseDataset(body: Buffer, source: string): string[] {
-  const parsed = DatasetSchema.safeParse(parseJsonBytes(body, source));
+  const parsed = DatasetSchema.safeParse(parseJsonBytes(body, source), ENGLISH);
   if (!parsed.success) {
     throw new PyprovError(
       "INPUT_MALFORMED",
@@ -90,6 +91,8 @@ export async function updatePopularList(opts: {
 }): Promise<UpdateResult> {
   const url = opts.url ?? DEFAULT_POPULAR_URL;
   const source = redactUrl(url);
+  // Loaded here: only an update goes to the network.
+  const { httpGet } = await import("../pypi/http.js");
   const res = await httpGet(url, {
     maxBytes: MAX_DATASET_BYTES,
     decompress: true,
@@ -139,7 +142,7 @@ export function loadPopularList(cacheDir: string): LoadedPopular {
   }
   try {
     const value = parseJsonBytes(readInputFile(path, MAX_DATASET_BYTES * 2), path);
-    const stored = StoredSchema.parse(value);
+    const stored = StoredSchema.parse(value, ENGLISH);
     return { ok: true, index: new PopularIndex(stored.projects), stored, path };
   } catch {
     return {

@@ -6,7 +6,7 @@
 import { createHash } from "node:crypto";
 import { PyprovError } from "../errors.js";
 import { parseJsonBytes, readInputFile } from "../util/read-input.js";
-import { describeZodError } from "../util/zod.js";
+import { describeZodError, ENGLISH } from "../util/zod.js";
 import { AttestationSchema, ProvenanceSchema, type Attestation, type Publisher } from "./models.js";
 
 /** Provenance and attestation files are small; anything larger is hostile. */
@@ -41,7 +41,7 @@ export function parseProvenance(raw: Buffer, source: string): LoadedProvenance {
       source,
     });
   }
-  const parsed = ProvenanceSchema.safeParse(json);
+  const parsed = ProvenanceSchema.safeParse(json, ENGLISH);
   if (!parsed.success) {
     throw new PyprovError(
       "INPUT_MALFORMED",
@@ -70,7 +70,7 @@ export function parseAttestation(raw: Buffer, source: string): Attestation {
       source,
     });
   }
-  const parsed = AttestationSchema.safeParse(json);
+  const parsed = AttestationSchema.safeParse(json, ENGLISH);
   if (!parsed.success) {
     throw new PyprovError(
       "INPUT_MALFORMED",

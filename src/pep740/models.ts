@@ -9,7 +9,7 @@
  */
 import * as z from "zod/mini";
 import { protoMessage } from "../util/proto-json.js";
-import "../util/zod.js"; // English issue messages
+import { ENGLISH } from "../util/zod.js"; // English issue messages
 
 /** Strict standard base64 (RFC 4648 §4), padding optional, decoded to bytes. */
 export const base64Bytes = z.pipe(
@@ -177,7 +177,7 @@ export const PublisherSchema = z.pipe(
             ? GooglePublisherSchema
             : undefined;
     if (!schema) return { kind: p.kind, unknown: true };
-    const parsed = schema.safeParse(p);
+    const parsed = schema.safeParse(p, ENGLISH);
     if (!parsed.success) {
       for (const issue of parsed.error.issues)
         ctx.issues.push({ ...issue, code: "custom", input: p });

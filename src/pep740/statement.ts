@@ -12,6 +12,7 @@ import {
   StatementSchema,
   type Statement,
 } from "./models.js";
+import { ENGLISH } from "../util/zod.js";
 
 export interface ParsedStatement {
   statement: Statement;
@@ -28,7 +29,7 @@ export function parseStatement(bytes: Uint8Array): ParsedStatement {
   } catch {
     throw new CheckFailure("STATEMENT_INVALID", "statement is not valid UTF-8 JSON");
   }
-  const parsed = StatementSchema.safeParse(json);
+  const parsed = StatementSchema.safeParse(json, ENGLISH);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const where = issue?.path.length ? ` at ${issue.path.join(".")}` : "";

@@ -11,7 +11,7 @@ import type * as z from "zod/mini";
 import { PyprovError } from "../errors.js";
 import { canonicalizeName } from "../pypi/names.js";
 import { parseJsonText, readInputFile } from "../util/read-input.js";
-import { formatPath } from "../util/zod.js";
+import { ENGLISH, formatPath } from "../util/zod.js";
 import { isGlob, literalLength } from "./glob.js";
 import {
   MAX_POLICY_BYTES,
@@ -135,7 +135,7 @@ export function parsePolicy(raw: Buffer, source: string): LoadedPolicy {
       `invalid policy: expected a mapping with "version: 1" at the top level, found ${describeValue(value)}`,
     );
   }
-  const result = PolicySchema.safeParse(value);
+  const result = PolicySchema.safeParse(value, ENGLISH);
   if (!result.success) throw malformed(source, describePolicyError(result.error, value, locate));
   return normalise(result.data, raw, source, format, locate);
 }

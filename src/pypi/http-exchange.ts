@@ -212,19 +212,9 @@ function cleanMessage(msg: string, code: string): string {
   return code && !text.includes(code) ? `${text} (${code})` : text;
 }
 
-/** The URL with any user:password replaced, for messages. */
-export function redactUrl(u: string | URL): string {
-  try {
-    const x = new URL(String(u));
-    if (x.username || x.password) {
-      x.username = "***";
-      x.password = "";
-    }
-    return x.href;
-  } catch {
-    return String(u);
-  }
-}
+// In a module of its own, so that code naming a URL does not load the HTTP stack.
+import { redactUrl } from "./http-light.js";
+export { redactUrl };
 
 function discard(res: IncomingMessage): void {
   const len = Number(header(res.headers, "content-length"));

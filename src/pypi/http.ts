@@ -28,7 +28,6 @@ import {
   attempt,
   header,
   redactUrl,
-  seconds,
   type DownloadSink,
   type HttpAgents,
   type Mode,
@@ -43,7 +42,11 @@ export { redactUrl } from "./http-exchange.js";
 export const PYPROV_VERSION = "0.1.0";
 export const USER_AGENT = `pyprov/${PYPROV_VERSION} (+https://github.com/pyprov/pyprov) node/${process.versions.node}`;
 
-export const DEFAULT_TIMEOUT_MS = 30_000;
+// In a module of their own, so that the CLI's option parsing does not load
+// node:http, node:https, node:net, node:tls and node:zlib (~10 ms) for a run
+// that never goes to the network.
+export { DEFAULT_TIMEOUT_MS, runDeadlineSignal } from "./http-light.js";
+import { DEFAULT_TIMEOUT_MS } from "./http-light.js";
 export const DEFAULT_MAX_ATTEMPTS = 4;
 export const DEFAULT_RETRY_BASE_MS = 500;
 export const DEFAULT_RETRY_MAX_MS = 10_000;
@@ -183,17 +186,6 @@ export async function downloadSha256(
     size: r.size,
     attempts: r.attempts,
   };
-}
-
-/**
- * A signal that aborts after `ms` with the reason "the run's deadline of N s
- * was hit (what)". Its timer does not keep the process alive.
- */
-export function runDeadlineSignal(ms: number, what = "--deadline"): AbortSignal {
-  const ac = new AbortController();
-  const reason = new Error(`the run's deadline of ${seconds(ms)} was hit (${what})`);
-  setTimeout(() => ac.abort(reason), ms).unref();
-  return ac.signal;
 }
 
 /** Backoff before retry `n` (1-based): full jitter. */

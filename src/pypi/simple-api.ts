@@ -16,7 +16,7 @@
 import * as z from "zod/mini";
 import { PyprovError } from "../errors.js";
 import { parseJsonBytes } from "../util/read-input.js";
-import { describeZodError } from "../util/zod.js";
+import { describeZodError, ENGLISH } from "../util/zod.js";
 import { decodeEntities, scanHtml } from "./html-scan.js";
 import { redactUrl } from "./http-exchange.js";
 
@@ -110,7 +110,7 @@ const JsonPageSchema = z.object({
 
 export function parseJsonProjectPage(body: Buffer, pageUrl: string): ProjectPage {
   const value = parseJsonBytes(body, redactUrl(pageUrl));
-  const parsed = JsonPageSchema.safeParse(value);
+  const parsed = JsonPageSchema.safeParse(value, ENGLISH);
   if (!parsed.success)
     throw malformed(pageUrl, `not a PEP 691 project page: ${describeZodError(parsed.error)}`);
   const page = parsed.data;

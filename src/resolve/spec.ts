@@ -21,7 +21,7 @@ import { PyprovError } from "../errors.js";
 import type { OtherHash, TargetSpec } from "../inputs/types.js";
 import type { CachedFile } from "../pypi/cache.js";
 import { parseDistributionFilename, type DistributionFilename } from "../pypi/filename.js";
-import { redactUrl } from "../pypi/http-exchange.js";
+import { redactUrl } from "../pypi/http-light.js";
 import { canonicalizeName } from "../pypi/names.js";
 import type { ProjectFile, ProjectPage } from "../pypi/simple-api.js";
 import { versionsEqual } from "../pypi/version.js";

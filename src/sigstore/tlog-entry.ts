@@ -10,7 +10,7 @@ import * as z from "zod/mini";
 import { CheckFailure } from "../errors.js";
 import type { TransparencyLogEntry } from "../pep740/models.js";
 import { decodeBase64Strict } from "../pep740/models.js";
-import "../util/zod.js"; // English issue messages
+import { ENGLISH } from "../util/zod.js"; // English issue messages
 
 /** The log-entry kinds pyprov accepts, each binding the DSSE envelope. */
 export const ACCEPTED_ENTRY_KINDS = ["dsse 0.0.1", "dsse 0.0.2", "hashedrekord 0.0.2"] as const;
@@ -77,7 +77,7 @@ export function bodyCertificates(tle: TransparencyLogEntry, kind: EntryKind): Bu
   const fromB64 = (s: string): Buffer => decodeBase64Strict(s) ?? bad("bad base64 in verifier");
   switch (kind) {
     case "dsse 0.0.1": {
-      const parsed = DsseV001Body.safeParse(body);
+      const parsed = DsseV001Body.safeParse(body, ENGLISH);
       if (!parsed.success) return bad(parsed.error.issues[0]?.message ?? "invalid");
       return parsed.data.spec.signatures.map((s) => {
         const pemText = fromB64(s.verifier).toString("utf8");
@@ -91,14 +91,14 @@ export function bodyCertificates(tle: TransparencyLogEntry, kind: EntryKind): Bu
       });
     }
     case "dsse 0.0.2": {
-      const parsed = DsseV002Body.safeParse(body);
+      const parsed = DsseV002Body.safeParse(body, ENGLISH);
       if (!parsed.success) return bad(parsed.error.issues[0]?.message ?? "invalid");
       return parsed.data.spec.dsseV002.signatures.map((s) =>
         fromB64(s.verifier.x509Certificate.rawBytes),
       );
     }
     case "hashedrekord 0.0.2": {
-      const parsed = HashedRekordV002Body.safeParse(body);
+      const parsed = HashedRekordV002Body.safeParse(body, ENGLISH);
       if (!parsed.success) return bad(parsed.error.issues[0]?.message ?? "invalid");
       return [
         fromB64(parsed.data.spec.hashedRekordV002.signature.verifier.x509Certificate.rawBytes),
@@ -274,24 +274,29 @@ export function bodyVerifiers(tle: TransparencyLogEntry, kind: BundleEntryKind):
   ): T => (r.success ? r.data : bad(r.error.issues[0]?.message ?? "invalid"));
   switch (kind) {
     case "dsse 0.0.1":
-      return first(AnyDsseV001Body.safeParse(body)).spec.signatures.map((s) => fromPem(s.verifier));
+      return first(AnyDsseV001Body.safeParse(body, ENGLISH)).spec.signatures.map((s) =>
+        fromPem(s.verifier),
+      );
     case "dsse 0.0.2":
-      return first(AnyDsseV002Body.safeParse(body)).spec.dsseV002.signatures.map((s) =>
+      return first(AnyDsseV002Body.safeParse(body, ENGLISH)).spec.dsseV002.signatures.map((s) =>
         fromV2(s.verifier),
       );
     case "hashedrekord 0.0.1":
       return [
-        fromPem(first(HashedRekordV001Body.safeParse(body)).spec.signature.publicKey.content),
+        fromPem(
+          first(HashedRekordV001Body.safeParse(body, ENGLISH)).spec.signature.publicKey.content,
+        ),
       ];
     case "hashedrekord 0.0.2":
       return [
         fromV2(
-          first(AnyHashedRekordV002Body.safeParse(body)).spec.hashedRekordV002.signature.verifier,
+          first(AnyHashedRekordV002Body.safeParse(body, ENGLISH)).spec.hashedRekordV002.signature
+            .verifier,
         ),
       ];
     case "intoto 0.0.2":
-      return first(IntotoV002Body.safeParse(body)).spec.content.envelope.signatures.map((s) =>
-        fromPem(s.publicKey),
+      return first(IntotoV002Body.safeParse(body, ENGLISH)).spec.content.envelope.signatures.map(
+        (s) => fromPem(s.publicKey),
       );
   }
 }

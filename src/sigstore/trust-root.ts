@@ -13,7 +13,7 @@ import { PyprovError } from "../errors.js";
 import { DEFAULT_TRUSTED_ROOT_PATH } from "../paths.js";
 import { protoLooseMessage } from "../util/proto-json.js";
 import { parseJsonBytes, readInputFile } from "../util/read-input.js";
-import { describeZodError } from "../util/zod.js";
+import { describeZodError, ENGLISH } from "../util/zod.js";
 
 const MAX_TRUSTED_ROOT_BYTES = 4 * 1024 * 1024;
 const TRUSTED_ROOT_MEDIA_TYPE_RE =
@@ -128,7 +128,7 @@ export function checkValidity(root: TrustedRootShape): string | undefined {
  */
 export function parseTrustedRoot(raw: Buffer, source: string): LoadedTrustRoot {
   const json = parseJsonBytes(raw, source, { uniqueKeys: true });
-  const shape = TrustedRootShape.safeParse(json);
+  const shape = TrustedRootShape.safeParse(json, ENGLISH);
   if (!shape.success) {
     throw new PyprovError(
       "TRUST_ROOT_INVALID",

@@ -33,7 +33,7 @@ import * as z from "zod/mini";
 import { PyprovError } from "../errors.js";
 import { DEFAULT_TRUSTED_ROOT_PATH } from "../paths.js";
 import { parseJsonBytes, readInputFile } from "../util/read-input.js";
-import { describeZodError } from "../util/zod.js";
+import { describeZodError, ENGLISH } from "../util/zod.js";
 import { loadTrustedRoot, type LoadedTrustRoot } from "./trust-root.js";
 
 export const STALE_AFTER_DAYS = 180;
@@ -153,7 +153,7 @@ export function bundledRootInfo(): {
       readInputFile(BUNDLED_PROVENANCE_PATH, 1 << 20),
       BUNDLED_PROVENANCE_PATH,
     );
-    const parsed = BundledProvenanceSchema.safeParse(json);
+    const parsed = BundledProvenanceSchema.safeParse(json, ENGLISH);
     provenance = parsed.success ? parsed.data : undefined;
   } catch {
     provenance = undefined;
@@ -183,7 +183,7 @@ export function readCachedMetadata(paths: CachePaths): CachedRootMetadata | unde
   } catch (err) {
     throw damaged(err instanceof PyprovError ? err.message : "unreadable metadata");
   }
-  const parsed = CachedRootMetadataSchema.safeParse(json);
+  const parsed = CachedRootMetadataSchema.safeParse(json, ENGLISH);
   if (!parsed.success) throw damaged(`metadata ${describeZodError(parsed.error)}`);
   return parsed.data;
 }

@@ -1,19 +1,20 @@
 /**
  * Cryptographic verification of one PEP 740 attestation.
  *
- * @sigstore/verify checks the Fulcio chain at the verified time, SCTs, the
- * Rekor entry (SET, inclusion proof and signed checkpoint), RFC 3161
- * timestamps and the DSSE signature. pyprov adds what the library leaves to
- * the caller: accepted entry kinds (C3), the logged certificate (C2) and
+ * @sigstore/verify checks the Rekor entry (SET, inclusion proof and signed
+ * checkpoint), RFC 3161 timestamps and the DSSE signature, and pyprov's own
+ * code the Fulcio chain at the verified time and the SCTs, by the library's
+ * rules (./entity-verifier.ts). pyprov adds what the library leaves to the
+ * caller: accepted entry kinds (C3), the logged certificate (C2) and
  * proof/checkpoint consistency (C11). One Verifier is built per trust root and
  * reused for every attestation.
  */
 import type { X509Certificate } from "@sigstore/core";
-import { Verifier, VerificationError, toSignedEntity, type SignedEntity } from "@sigstore/verify";
+import { VerificationError, toSignedEntity, type SignedEntity } from "@sigstore/verify";
 import { CheckFailure, type FailureCode } from "../errors.js";
 import { attestationToBundle } from "../pep740/bundle.js";
 import type { Attestation } from "../pep740/models.js";
-import { installSigstoreSpeedups, registerTrustedCertificates } from "./speedups.js";
+import { SignedEntityVerifier } from "./entity-verifier.js";
 import type { LoadedTrustRoot } from "./trust-root.js";
 import {
   checkBodyCertificate,
@@ -55,14 +56,10 @@ export interface CryptoResult {
 }
 
 export class AttestationCryptoVerifier {
-  private readonly verifier: Verifier;
+  private readonly verifier: SignedEntityVerifier;
 
   constructor(readonly trustRoot: LoadedTrustRoot) {
-    installSigstoreSpeedups();
-    registerTrustedCertificates(
-      trustRoot.material.certificateAuthorities.flatMap((ca) => ca.certChain),
-    );
-    this.verifier = new Verifier(trustRoot.material);
+    this.verifier = new SignedEntityVerifier(trustRoot.material);
   }
 
   verify(att: Attestation): CryptoResult {

@@ -8,7 +8,7 @@ import * as z from "zod/mini";
 import type { LoadedProvenance } from "../pep740/load.js";
 import { PREDICATE_SLSA_PROVENANCE_V1 } from "../pep740/models.js";
 import type { TargetReport } from "../verify/types.js";
-import "../util/zod.js"; // English issue messages
+import { ENGLISH } from "../util/zod.js"; // English issue messages
 
 /**
  * Build types whose externalParameters pyprov understands: GitHub Actions
@@ -51,7 +51,7 @@ export function parseSlsaPredicate(
   if (predicate === undefined || predicate === null) {
     return { ok: false, reason: "the SLSA provenance attestation has no predicate" };
   }
-  const parsed = SlsaPredicateSchema.safeParse(predicate);
+  const parsed = SlsaPredicateSchema.safeParse(predicate, ENGLISH);
   if (parsed.success) return { ok: true, predicate: parsed.data };
   const issue = parsed.error.issues[0];
   const where = issue?.path.length ? ` at ${issue.path.join(".")}` : "";

@@ -1,10 +1,17 @@
 import * as z from "zod/mini";
 import en from "zod/v4/locales/en.js";
 
-// zod/mini, unlike classic zod, registers no locale: without this every issue
-// would read "Invalid input". Every module that defines schemas imports this
-// one, so the English messages are in place before anything is parsed.
-z.config(en());
+/**
+ * Parse options giving English issue messages: pass to every `safeParse` /
+ * `parse` (`Schema.safeParse(value, ENGLISH)`). zod/mini, unlike classic zod,
+ * registers no locale, so without it every issue reads "Invalid input".
+ * pyprov does not call `z.config()`: that would change zod's messages for
+ * everything else in the process that uses zod (test/util/zod.test.ts checks
+ * both).
+ */
+export const ENGLISH: z.core.ParseContext<z.core.$ZodIssue> = Object.freeze({
+  error: en().localeError,
+});
 
 /** `schema` with a `description` for the JSON Schema generated from it (classic zod's `.describe()`). */
 export const described = <T extends z.ZodMiniType>(schema: T, description: string): T =>
