@@ -10,7 +10,7 @@ import { PyprovError } from "../errors.js";
 import { canonicalizeName, isValidProjectName } from "../pypi/names.js";
 import type { DecisionFilter, DecisionRow, DecisionVerdict } from "../state/types.js";
 import { safeText } from "../util/text.js";
-import "../util/zod.js";
+import { ENGLISH } from "../util/zod.js";
 import type { Io } from "./main.js";
 
 export const DECISION_FORMATS = ["table", "json", "jsonl", "csv"] as const;
@@ -38,7 +38,7 @@ export function parseSince(text: string, now: Date = new Date()): string {
     if (Number.isNaN(d.getTime()) || d.toISOString().slice(0, 10) !== t) throw usage();
     return d.toISOString();
   }
-  if (!z.safeParse(RFC3339, t).success) throw usage();
+  if (!z.safeParse(RFC3339, t, ENGLISH).success) throw usage();
   const d = new Date(t);
   if (Number.isNaN(d.getTime())) throw usage();
   return d.toISOString();

@@ -12,6 +12,7 @@ import { PyprovError } from "../errors.js";
 import { writeFileAtomic } from "../pypi/cache.js";
 import type { ProjectPage } from "../pypi/simple-api.js";
 import { parseJsonBytes } from "../util/read-input.js";
+import { ENGLISH } from "../util/zod.js";
 
 export const DEFAULT_PAGE_TTL_MS = 60_000;
 /** How long a page may be served stale while the upstream fails. */
@@ -126,7 +127,7 @@ export class PageCache<T> {
     } catch {
       return undefined;
     }
-    const parsed = SavedPage.safeParse(parseJsonBytes(raw, path));
+    const parsed = SavedPage.safeParse(parseJsonBytes(raw, path), ENGLISH);
     if (!parsed.success) {
       throw new PyprovError("INPUT_MALFORMED", "the saved page in the cache is damaged", {
         source: path,

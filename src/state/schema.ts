@@ -9,7 +9,7 @@
 import { randomUUID } from "node:crypto";
 import * as z from "zod/mini";
 import { PyprovError } from "../errors.js";
-import { described, describeZodError } from "../util/zod.js";
+import { described, describeZodError, ENGLISH } from "../util/zod.js";
 import type { DecisionRow, DecisionVerdict } from "./types.js";
 
 export const DECISIONS_SCHEMA_ID =
@@ -89,7 +89,7 @@ export function parseDecisionRow(
   code: "INTERNAL" | "STATE_SCHEMA",
   what: string,
 ): DecisionRow {
-  const parsed = z.safeParse(DecisionRowSchema, value);
+  const parsed = z.safeParse(DecisionRowSchema, value, ENGLISH);
   if (!parsed.success) {
     throw new PyprovError(code, `${what}: not a decision row ${describeZodError(parsed.error)}`);
   }

@@ -6,7 +6,7 @@
  */
 import * as z from "zod/mini";
 import { PyprovError } from "../errors.js";
-import { describeZodError } from "../util/zod.js";
+import { describeZodError, ENGLISH } from "../util/zod.js";
 import type { StoredVerdict, VerdictKey } from "./types.js";
 
 const StoredVerdictSchema = z.object({
@@ -30,7 +30,7 @@ export function parseStoredVerdict(
   where: string,
   code: "INTERNAL" | "STATE_SCHEMA" = "STATE_SCHEMA",
 ): StoredVerdict {
-  const parsed = z.safeParse(StoredVerdictSchema, value);
+  const parsed = z.safeParse(StoredVerdictSchema, value, ENGLISH);
   if (!parsed.success) {
     throw new PyprovError(code, `not a stored verdict ${describeZodError(parsed.error)}`, {
       source: where,
@@ -48,7 +48,7 @@ export function parseStoredVerdict(
 
 /** A key from a caller: lower-case hex digests (provenance may be "absent"). */
 export function checkVerdictKey(key: VerdictKey): VerdictKey {
-  const parsed = z.safeParse(VerdictKeySchema, key);
+  const parsed = z.safeParse(VerdictKeySchema, key, ENGLISH);
   if (!parsed.success) {
     throw new PyprovError("INTERNAL", `not a verdict key ${describeZodError(parsed.error)}`);
   }
