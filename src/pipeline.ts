@@ -56,6 +56,8 @@ export interface VerifyOptions {
   requirements?: string[];
   /** pylock.toml / uv.lock files (`--lock`). */
   locks?: string[];
+  /** pip installation reports (`--pip-report`; "-" is standard input). */
+  pipReports?: string[];
   /** Explicit provenance file for a single target; otherwise sidecars or the index. */
   provenance?: string | undefined;
   attestations?: string[] | undefined;
@@ -139,7 +141,11 @@ function missingAllowedByPolicy(r: TargetReport): boolean {
 export async function verifyDistributions(opts: VerifyOptions): Promise<VerifyRun> {
   const targets = opts.targets ?? [];
   const explicit = opts.provenance !== undefined || (opts.attestations?.length ?? 0) > 0;
-  const inputs = targets.length + (opts.requirements?.length ?? 0) + (opts.locks?.length ?? 0);
+  const inputs =
+    targets.length +
+    (opts.requirements?.length ?? 0) +
+    (opts.locks?.length ?? 0) +
+    (opts.pipReports?.length ?? 0);
   if (inputs === 0) throw new PyprovError("USAGE", "no distribution to verify");
   if (explicit && (inputs > 1 || targets.some((t) => t.kind !== "path" && t.kind !== "digest"))) {
     throw new PyprovError(

@@ -85,6 +85,11 @@ export function buildProgram(
     )
     .option("--lock <FILE>", "verify every file of a pylock.toml or uv.lock (repeatable)", collect)
     .option(
+      "--pip-report <FILE>",
+      "verify every file of pip's installation report (pip install --dry-run --report FILE; - for standard input; repeatable)",
+      collect,
+    )
+    .option(
       "--provenance <FILE>",
       "provenance file (the Integrity API body) for one local distribution",
     )

@@ -84,10 +84,19 @@ export async function runVerify(
   }
   const requirements = strs(opts.requirement);
   const locks = strs(opts.lock);
-  if (targets.length === 0 && requirements.length === 0 && locks.length === 0) {
+  const pipReports = strs(opts.pipReport);
+  if (pipReports.filter((p) => p === "-").length > 1) {
+    throw new PyprovError("USAGE", "--pip-report - (standard input) can be given once");
+  }
+  if (
+    targets.length === 0 &&
+    requirements.length === 0 &&
+    locks.length === 0 &&
+    pipReports.length === 0
+  ) {
     throw new PyprovError(
       "USAGE",
-      "nothing to verify: give targets, -r FILE, --lock FILE or --filename/--sha256",
+      "nothing to verify: give targets, -r FILE, --lock FILE, --pip-report FILE or --filename/--sha256",
     );
   }
 
@@ -115,6 +124,7 @@ export async function runVerify(
     ...targets.flatMap((t) => (t.kind === "path" ? [t.path] : [])),
     ...requirements,
     ...locks,
+    ...pipReports.filter((p) => p !== "-"),
     ...[policyFile, str(opts.provenance), str(opts.trustedRoot)].filter((p) => p !== undefined),
     ...strs(opts.attestation),
   ];
@@ -145,6 +155,7 @@ export async function runVerify(
     targets,
     requirements,
     locks,
+    pipReports,
     provenance: str(opts.provenance),
     attestations: strs(opts.attestation),
     expectations,

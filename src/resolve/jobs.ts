@@ -80,9 +80,13 @@ export async function resolveSpecSlots(
   }
 }
 
-/** Every entry of the requirements files and lockfiles, in order. */
+/** Every entry of the requirements files, lockfiles and pip installation reports, in order. */
 export async function loadSpecs(
-  inputs: { requirements?: string[] | undefined; locks?: string[] | undefined },
+  inputs: {
+    requirements?: string[] | undefined;
+    locks?: string[] | undefined;
+    pipReports?: string[] | undefined;
+  },
   skipped: SkippedTarget[],
   onWarning: ((message: string) => void) | undefined,
 ): Promise<TargetSpec[]> {
@@ -92,6 +96,10 @@ export async function loadSpecs(
     for (const path of inputs.requirements) specs.push(...loadRequirementsFile(path).targets);
   }
   for (const path of inputs.locks ?? []) specs.push(...(await loadLock(path, skipped, onWarning)));
+  if (inputs.pipReports?.length) {
+    const { loadPipReportFile } = await import("../inputs/pip-report.js");
+    for (const path of inputs.pipReports) specs.push(...loadPipReportFile(path).targets);
+  }
   return specs;
 }
 

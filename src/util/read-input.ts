@@ -12,9 +12,11 @@ export const MAX_JSON_DEPTH = 64;
 
 /** Read a whole file, refusing anything larger than maxBytes before reading it. */
 export function readInputFile(path: string, maxBytes = DEFAULT_MAX_INPUT_BYTES): Buffer {
+  // "-" is standard input (a pipe, a file or a socket), read to its end.
+  const stdin = path === "-";
   let fd: number;
   try {
-    fd = openSync(path, "r");
+    fd = stdin ? 0 : openSync(path, "r");
   } catch (err) {
     throw new PyprovError("INPUT_UNREADABLE", `cannot read file: ${ioReason(err)}`, {
       source: path,
@@ -39,7 +41,7 @@ export function readInputFile(path: string, maxBytes = DEFAULT_MAX_INPUT_BYTES):
     let total = 0;
     for (;;) {
       const chunk = Buffer.allocUnsafe(Math.min(1 << 20, maxBytes + 1 - total));
-      const n = readSync(fd, chunk, 0, chunk.length, null);
+      const n = readChunk(fd, chunk);
       if (n === 0) break;
       total += n;
       if (total > maxBytes) {
@@ -59,7 +61,19 @@ export function readInputFile(path: string, maxBytes = DEFAULT_MAX_INPUT_BYTES):
       cause: err,
     });
   } finally {
-    closeSync(fd);
+    if (!stdin) closeSync(fd);
+  }
+}
+
+/** readSync, waiting out EAGAIN on a non-blocking descriptor (standard input may be one). */
+function readChunk(fd: number, chunk: Buffer): number {
+  for (;;) {
+    try {
+      return readSync(fd, chunk, 0, chunk.length, null);
+    } catch (err) {
+      if (!(err && typeof err === "object" && "code" in err && err.code === "EAGAIN")) throw err;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
+    }
   }
 }
 
