@@ -123,7 +123,14 @@ export async function createProxy(opts: ServeOptions, node: () => string) {
     fetch: (name) => metrics.time("page", () => client.getProject(name)),
     derive: async (page) => {
       const judged = await judge.judge(page);
-      await firstUse?.apply(canonicalizeName(page.name), judged);
+      try {
+        await firstUse?.apply(canonicalizeName(page.name), judged);
+      } catch (err) {
+        // The page is refused, but the verdicts reached are remembered: a
+        // remembered verdict is never counted or logged again, so do it now.
+        for (const j of judged) record(j);
+        throw err;
+      }
       const listed: ListedFile[] = [];
       for (const j of judged) {
         record(j);
