@@ -154,6 +154,22 @@ describe.each([sqliteBackend(), postgresBackend()])("a fleet on $name", (backend
     expect(rows.find((r) => r.verdict === "blocked")?.reasons[0]).toMatch(/provenance/);
   });
 
+  it("a file URL listed by another node is served after this node's own judgement; a blocked one is not", async () => {
+    const url = await backend.fresh();
+    const a = await node(url, "node-a");
+    const b = await node(url, "node-b");
+    const wheel = synth.release("mixed", "1.0").find((f) => f.kind === "wheel");
+    const sdist = synth.release("mixed", "1.0").find((f) => f.kind === "sdist");
+    const [listed] = await page(a.serve, "mixed");
+    // Behind a load balancer: the page came from node a, the download goes to node b.
+    const got = await fetch(new URL(listed?.url ?? "", b.serve.url));
+    expect(got.status).toBe(200);
+    expect(Buffer.from(await got.arrayBuffer()).equals(wheel?.body ?? Buffer.alloc(0))).toBe(true);
+    const refused = await fetch(new URL(`/files/${sdist?.sha256}/${sdist?.filename}`, b.serve.url));
+    expect(refused.status).toBe(404);
+    await refused.arrayBuffer();
+  });
+
   it("a first use met by two nodes at once records one baseline; a later publisher is blocked on both", async () => {
     const url = await backend.fresh();
     const race = `race-${backend.name}`;
