@@ -2,7 +2,8 @@
  * Bounded load on a fleet: 3 `serve` nodes (in this process, each with its
  * own cache directory and journal, all with --tofu) on one real PostgreSQL,
  * 64 concurrent keep-alive clients, 5,000 requests mixing pages, downloads
- * and requests for the URLs of files no page may list, across several
+ * (from any node, as behind a load balancer: the page may have come from
+ * another) and requests for the URLs of files no page may list, across several
  * synthetic projects; and one PostgreSQL restart (stop, then start on the
  * same data directory) in the middle of the run.
  *
@@ -186,16 +187,19 @@ describe("a fleet of 3 nodes on PostgreSQL under bounded load, through a databas
         const agent = agents[n] as http.Agent;
         const pick = (i * 7919) % 100;
         const projects = phase === "before" ? WARM : [...WARM, ...LATE];
-        const listed = [...listedOn[n]!];
+        // A load balancer's client: the page from one node, the file from any.
+        const listed = [...new Set(listedOn.flatMap((l) => [...l]))];
+        const refused = (r: Answer): boolean => {
+          if (r.status !== 503 || !r.complete) return false;
+          counts.refused503++;
+          if (!/first use of fl\d cannot be decided/.test(r.body.toString()))
+            fail(`503 without its reason: ${r.body.toString()}`);
+          return true;
+        };
         if (pick < 35 || listed.length === 0) {
           const p = projects[(i * 31) % projects.length] as string;
           const r = await get(agent, `${node.url}${p}/`, { accept: JSON_TYPE });
-          if (r.status === 503 && r.complete) {
-            counts.refused503++;
-            if (!/first use of fl\d cannot be decided/.test(r.body.toString()))
-              fail(`503 without its reason: ${r.body.toString()}`);
-            return;
-          }
+          if (refused(r)) return;
           if (r.status !== 200 || !r.complete) return fail(`page ${p}: ${r.status}`);
           const doc = JSON.parse(r.body.toString()) as {
             files: { filename: string; hashes: { sha256: string } }[];
@@ -210,19 +214,21 @@ describe("a fleet of 3 nodes on PostgreSQL under bounded load, through a databas
         }
         if (pick < 42) {
           // A file no page lists, at the URL it would have: never served.
-          const f = bad[i % bad.length] as SynthFile;
+          const probes = bad.filter((f) => projects.includes(f.project));
+          const f = probes[i % probes.length] as SynthFile;
           const r = await get(
             agent,
             new URL(`/files/${f.sha256}/${f.filename}`, node.url).href,
             {},
           );
           if (r.status === 404) counts.notListed404++;
-          else fail(`unlisted ${f.filename}: ${r.status}`);
+          else if (!refused(r)) fail(`unlisted ${f.filename}: ${r.status}`);
           return;
         }
         const files = good(listed[i % listed.length] as string);
         const f = files[(i >> 2) % files.length] as SynthFile;
         const r = await get(agent, new URL(`/files/${f.sha256}/${f.filename}`, node.url).href, {});
+        if (refused(r)) return;
         if (r.status !== 200 || !r.complete) return fail(`file ${f.filename}: ${r.status}`);
         if (sha(r.body) !== f.sha256) return fail(`unverified bytes for ${f.filename}`);
         counts.downloads++;
