@@ -21,10 +21,15 @@
  *  4. `pyprov serve` (bench/serve.ts): cold page of 200 files ≤ 1.5 s, warm
  *     page p50 ≤ 5 ms / p99 ≤ 25 ms at 32 clients and ≥ 1,000/s, cached
  *     downloads ≥ 300 MB/s with ≤ 150 MB RSS for 1 GiB, pip through the proxy
- *     ≤ 1.3× cold and ≤ 1.1× warm against pip straight from the upstream.
+ *     ≤ 1.3× cold and ≤ 1.1× warm against pip straight from the upstream;
+ *     warm pages on a PostgreSQL node ≤ 1.2× the same node on SQLite, and
+ *     download latency unchanged while the decision log's writes wait on a
+ *     locked table (the log is off the critical path).
  *
  * Environment: BENCH_RUNS (CLI runs, default 20), BENCH_N (attestations,
- * default 1000), PYPROV_CORPUS (corpus location).
+ * default 1000), PYPROV_CORPUS (corpus location), BENCH_SECTIONS (which of
+ * cli, bundle, inprocess, requirements, serve, state to run; default all;
+ * the serve section's own parts: BENCH_SERVE_ONLY, see bench/serve.ts).
  */
 import { spawnSync } from "node:child_process";
 import { existsSync, rmSync } from "node:fs";
@@ -36,6 +41,10 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 process.chdir(ROOT);
 const CORPUS = resolve(process.env.PYPROV_CORPUS ?? join(ROOT, "..", "shared", "corpus"));
 const RUNS = Number(process.env.BENCH_RUNS ?? 20);
+// BENCH_SECTIONS=cli,bundle,inprocess,requirements,serve,state picks sections (default: all).
+const SECTIONS = new Set(
+  (process.env.BENCH_SECTIONS ?? "cli,bundle,inprocess,requirements,serve,state").split(","),
+);
 
 function stats(samples) {
   const s = [...samples].sort((a, b) => a - b);
@@ -77,138 +86,150 @@ function timeAlternating(programs, expectStatus = 0) {
 const results = { node: process.version, runs: RUNS };
 
 // 1. CLI start-up and one verification.
-const dist = join(
-  CORPUS,
-  "cases",
-  "tob-sigstore-3.6.1-sdist-pypi-provenance",
-  "sigstore-3.6.1.tar.gz",
-);
-if (!existsSync(dist)) throw new Error(`corpus not found at ${CORPUS} (set PYPROV_CORPUS)`);
-{
-  const t = timeAlternating({
-    bareNode: ["-e", "0"],
-    verifyOneDist: [
-      "bin/pyprov.js",
-      "verify",
-      dist,
-      "--repository",
-      "sigstore/sigstore-python",
-      "--workflow",
-      "release.yml",
-    ],
-  });
-  results.bareNode = t.bareNode;
-  results.verifyOneDist = t.verifyOneDist;
-  results.verifyOneDistRatioToBareNode = +(t.verifyOneDist.median / t.bareNode.median).toFixed(2);
-  results.verifyOneDistTarget = "≤ 100 ms median, ≤ 1.6× bare node";
+if (SECTIONS.has("cli")) {
+  const dist = join(
+    CORPUS,
+    "cases",
+    "tob-sigstore-3.6.1-sdist-pypi-provenance",
+    "sigstore-3.6.1.tar.gz",
+  );
+  if (!existsSync(dist)) throw new Error(`corpus not found at ${CORPUS} (set PYPROV_CORPUS)`);
+  {
+    const t = timeAlternating({
+      bareNode: ["-e", "0"],
+      verifyOneDist: [
+        "bin/pyprov.js",
+        "verify",
+        dist,
+        "--repository",
+        "sigstore/sigstore-python",
+        "--workflow",
+        "release.yml",
+      ],
+    });
+    results.bareNode = t.bareNode;
+    results.verifyOneDist = t.verifyOneDist;
+    results.verifyOneDistRatioToBareNode = +(t.verifyOneDist.median / t.bareNode.median).toFixed(2);
+    results.verifyOneDistTarget = "≤ 100 ms median, ≤ 1.6× bare node";
+  }
 }
 
 // 1b. verify-bundle on one bundle, beside sigstore-js verifying the same bundle:
 // the `sigstore` package itself (its TUF cache warmed once from a repository
 // on 127.0.0.1 that is then stopped, so every timed run is offline), and a
 // minimal bundled @sigstore/verify program (the bare cryptography, no TUF).
-{
-  const c = join(CORPUS, "cases", "sigstore-python-bundle_v3_github-whl");
-  const root = join(CORPUS, "trust", "trusted_root.production.json");
-  const bundle = join(c, "bundle_v3_github.whl.sigstore");
-  const artifact = join(c, "bundle_v3_github.whl");
-  const identity =
-    "https://github.com/trailofbits/rfc8785.py/.github/workflows/release.yml@refs/tags/v0.1.2";
-  const issuer = "https://token.actions.githubusercontent.com";
-  const warm = await buildBench("bench/tuf-warm.ts");
-  const tufDir = join(ROOT, ".bench-tmp", "tuf");
-  rmSync(tufDir, { recursive: true, force: true });
-  const w = spawnSync(
-    process.execPath,
-    [warm, root, tufDir, "--", bundle, artifact, identity, issuer],
-    { encoding: "utf8" },
-  );
-  if (w.status !== 0) throw new Error(`sigstore-js TUF warm-up failed: ${w.stderr}`);
-  const tuf = JSON.parse(w.stdout.trim().split("\n").at(-1));
-  const reference = await buildBench("bench/sigstore-js-verify.ts", { standalone: true });
-  const t = timeAlternating({
-    sigstoreJs: [
-      "bench/sigstore-js-package.mjs",
-      bundle,
-      artifact,
-      identity,
-      issuer,
-      tuf.cache,
-      tuf.mirror,
-      tuf.root,
-    ],
-    minimal: [reference, root, bundle, artifact, identity, issuer],
-    pyprov: [
-      "bin/pyprov.js",
-      "verify-bundle",
-      "--bundle",
-      bundle,
-      "--certificate-identity",
-      identity,
-      "--certificate-oidc-issuer",
-      issuer,
-      artifact,
-    ],
-  });
-  const { sigstoreJs, minimal, pyprov } = t;
-  results.verifyBundle = {
-    pyprov,
-    sigstoreJs,
-    ratio: +(pyprov.median / sigstoreJs.median).toFixed(2),
-    minimalSigstoreVerifyProgram: minimal,
-    ratioToMinimal: +(pyprov.median / minimal.median).toFixed(2),
-    target: "≤ 80 ms median, ≤ 0.65× sigstore-js, ≤ 0.65× the minimal program",
-  };
+if (SECTIONS.has("bundle")) {
+  {
+    const c = join(CORPUS, "cases", "sigstore-python-bundle_v3_github-whl");
+    const root = join(CORPUS, "trust", "trusted_root.production.json");
+    const bundle = join(c, "bundle_v3_github.whl.sigstore");
+    const artifact = join(c, "bundle_v3_github.whl");
+    const identity =
+      "https://github.com/trailofbits/rfc8785.py/.github/workflows/release.yml@refs/tags/v0.1.2";
+    const issuer = "https://token.actions.githubusercontent.com";
+    const warm = await buildBench("bench/tuf-warm.ts");
+    const tufDir = join(ROOT, ".bench-tmp", "tuf");
+    rmSync(tufDir, { recursive: true, force: true });
+    const w = spawnSync(
+      process.execPath,
+      [warm, root, tufDir, "--", bundle, artifact, identity, issuer],
+      { encoding: "utf8" },
+    );
+    if (w.status !== 0) throw new Error(`sigstore-js TUF warm-up failed: ${w.stderr}`);
+    const tuf = JSON.parse(w.stdout.trim().split("\n").at(-1));
+    const reference = await buildBench("bench/sigstore-js-verify.ts", { standalone: true });
+    const t = timeAlternating({
+      sigstoreJs: [
+        "bench/sigstore-js-package.mjs",
+        bundle,
+        artifact,
+        identity,
+        issuer,
+        tuf.cache,
+        tuf.mirror,
+        tuf.root,
+      ],
+      minimal: [reference, root, bundle, artifact, identity, issuer],
+      pyprov: [
+        "bin/pyprov.js",
+        "verify-bundle",
+        "--bundle",
+        bundle,
+        "--certificate-identity",
+        identity,
+        "--certificate-oidc-issuer",
+        issuer,
+        artifact,
+      ],
+    });
+    const { sigstoreJs, minimal, pyprov } = t;
+    results.verifyBundle = {
+      pyprov,
+      sigstoreJs,
+      ratio: +(pyprov.median / sigstoreJs.median).toFixed(2),
+      minimalSigstoreVerifyProgram: minimal,
+      ratioToMinimal: +(pyprov.median / minimal.median).toFixed(2),
+      target: "≤ 80 ms median, ≤ 0.65× sigstore-js, ≤ 0.65× the minimal program",
+    };
+  }
 }
 
 // 2. In-process throughput (separate processes for the bare loop and pyprov).
-const inprocess = await buildBench("bench/inprocess.ts");
-const runInprocess = (which) => {
-  const r = spawnSync(process.execPath, [inprocess], {
-    encoding: "utf8",
-    env: { ...process.env, BENCH_ONLY: which },
-  });
-  if (r.status !== 0) throw new Error(`in-process bench (${which}) failed: ${r.stderr}`);
-  return JSON.parse(r.stdout.trim().split("\n").at(-1));
-};
-const bare = runInprocess("bare");
-const ours = runInprocess("pyprov");
-const twoCores = runInprocess("pyprov-2cores");
-results.inProcess = {
-  attestations: ours.attestations,
-  bareSigstoreVerify: { ms: bare.ms, perSecond: bare.perSecond },
-  pyprov: { ms: ours.ms, perSecond: ours.perSecond },
-  pyprovTwoCores: { ms: twoCores.ms, perSecond: twoCores.perSecond },
-  ratio: +(ours.ms / bare.ms).toFixed(2),
-  target: "≥ 1000/s on 2 cores, ratio (one thread against the bare loop) ≤ 1.3",
-};
+if (SECTIONS.has("inprocess")) {
+  const inprocess = await buildBench("bench/inprocess.ts");
+  const runInprocess = (which) => {
+    const r = spawnSync(process.execPath, [inprocess], {
+      encoding: "utf8",
+      env: { ...process.env, BENCH_ONLY: which },
+    });
+    if (r.status !== 0) throw new Error(`in-process bench (${which}) failed: ${r.stderr}`);
+    return JSON.parse(r.stdout.trim().split("\n").at(-1));
+  };
+  const bare = runInprocess("bare");
+  const ours = runInprocess("pyprov");
+  const twoCores = runInprocess("pyprov-2cores");
+  results.inProcess = {
+    attestations: ours.attestations,
+    bareSigstoreVerify: { ms: bare.ms, perSecond: bare.perSecond },
+    pyprov: { ms: ours.ms, perSecond: ours.perSecond },
+    pyprovTwoCores: { ms: twoCores.ms, perSecond: twoCores.perSecond },
+    ratio: +(ours.ms / bare.ms).toFixed(2),
+    target: "≥ 1000/s on 2 cores, ratio (one thread against the bare loop) ≤ 1.3",
+  };
+}
 
 // 3. A 300-package requirements file against a slow index (bench/index.ts runs
 // the fake index and spawns the CLI, cold then warm cache).
-const indexBench = await buildBench("bench/index.ts");
-{
-  const r = spawnSync(process.execPath, [indexBench], { encoding: "utf8" });
-  if (r.status !== 0) throw new Error(`requirements bench failed: ${r.stderr}`);
-  results.requirements300 = JSON.parse(r.stdout.trim().split("\n").at(-1));
+if (SECTIONS.has("requirements")) {
+  const indexBench = await buildBench("bench/index.ts");
+  {
+    const r = spawnSync(process.execPath, [indexBench], { encoding: "utf8" });
+    if (r.status !== 0) throw new Error(`requirements bench failed: ${r.stderr}`);
+    results.requirements300 = JSON.parse(r.stdout.trim().split("\n").at(-1));
+  }
 }
 
 // 4. pyprov serve: cold and warm pages, verified downloads, pip through the
 // proxy against pip straight from the upstream (bench/serve.ts).
-const serveBench = await buildBench("bench/serve.ts");
-{
-  const r = spawnSync(process.execPath, [serveBench], { encoding: "utf8" });
-  if (r.status !== 0) throw new Error(`serve bench failed: ${r.stderr}`);
-  results.serve = JSON.parse(r.stdout.trim().split("\n").at(-1));
+if (SECTIONS.has("serve")) {
+  const serveBench = await buildBench("bench/serve.ts");
+  {
+    const r = spawnSync(process.execPath, [serveBench], { encoding: "utf8" });
+    if (r.status !== 0) throw new Error(`serve bench failed: ${r.stderr}`);
+    results.serve = JSON.parse(r.stdout.trim().split("\n").at(-1));
+  }
 }
 
 // 5. State store latency, SQLite beside PostgreSQL (bench/state.ts).
-const stateBench = await buildBench("bench/state.ts");
-{
-  const r = spawnSync(process.execPath, [stateBench], { encoding: "utf8", timeout: 120_000 });
-  results.state =
-    r.status === 0
-      ? JSON.parse(r.stdout.trim().split("\n").at(-1))
-      : `not measured: state bench failed: ${(r.stderr || r.stdout).trim().split("\n")[0]}`;
+if (SECTIONS.has("state")) {
+  const stateBench = await buildBench("bench/state.ts");
+  {
+    const r = spawnSync(process.execPath, [stateBench], { encoding: "utf8", timeout: 120_000 });
+    results.state =
+      r.status === 0
+        ? JSON.parse(r.stdout.trim().split("\n").at(-1))
+        : `not measured: state bench failed: ${(r.stderr || r.stdout).trim().split("\n")[0]}`;
+  }
 }
 
 console.log(JSON.stringify(results, null, 2));

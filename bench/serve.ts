@@ -10,10 +10,14 @@
  *  - verified downloads from the cache (target ≥ 300 MB/s) of a 1 GiB file,
  *    with the proxy's peak RSS (target ≤ 150 MB);
  *  - `pip install` of 20 packages through the proxy against straight from
- *    the upstream, cold (fresh proxy) and warm (≤ 1.3× and ≤ 1.1×).
+ *    the upstream, cold (fresh proxy) and warm (≤ 1.3× and ≤ 1.1×);
+ *  - state (bench/serve-state.ts): warm page p50/p99 on PostgreSQL against
+ *    SQLite (≤ 1.2×), and download latency while the decision log's writes
+ *    wait on a locked table against while they land (off the critical path).
  *
  * Environment: BENCH_SERVE_FILES (default 200), BENCH_LATENCY_MS (30),
- * BENCH_SERVE_REQUESTS (5000), BENCH_BIG_MB (1024), BENCH_PIP_ROUNDS (3).
+ * BENCH_SERVE_REQUESTS (5000), BENCH_BIG_MB (1024), BENCH_PIP_ROUNDS (3),
+ * BENCH_STATE_REQUESTS (2000 per measurement), BENCH_SERVE_ONLY (parts, below).
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { readFileSync, rmSync } from "node:fs";
@@ -28,12 +32,14 @@ import {
   sha256Hex,
   type SynthFile,
 } from "../test/support/synthetic-index.js";
+import { stateBench } from "./serve-state.js";
 
 const FILES = Number(process.env.BENCH_SERVE_FILES ?? 200);
 const LATENCY_MS = Number(process.env.BENCH_LATENCY_MS ?? 30);
 const REQUESTS = Number(process.env.BENCH_SERVE_REQUESTS ?? 5000);
 const BIG_MB = Number(process.env.BENCH_BIG_MB ?? 1024);
 const PIP_ROUNDS = Number(process.env.BENCH_PIP_ROUNDS ?? 3);
+const STATE_REQUESTS = Number(process.env.BENCH_STATE_REQUESTS ?? 2000);
 const CLIENTS = 32;
 const ACCEPT = "application/vnd.pypi.simple.v1+json";
 
@@ -331,12 +337,15 @@ async function pip(si: SyntheticIndex): Promise<Record<string, unknown>> {
 const si = new SyntheticIndex({ index: { latencyMs: LATENCY_MS } });
 try {
   await si.start();
-  // BENCH_SERVE_ONLY=pages,downloads,pip picks parts (default: all).
-  const only = new Set((process.env.BENCH_SERVE_ONLY ?? "pages,downloads,pip").split(","));
+  // BENCH_SERVE_ONLY=pages,downloads,pip,state picks parts (default: all).
+  const only = new Set((process.env.BENCH_SERVE_ONLY ?? "pages,downloads,pip,state").split(","));
   const result = {
     ...(only.has("pages") ? { pages: await pages(si) } : {}),
     ...(only.has("downloads") ? { downloads: await downloads(si) } : {}),
     ...(only.has("pip") ? { pip: await pip(si) } : {}),
+    ...(only.has("state")
+      ? { state: await stateBench(si, { startProxy, get, quantiles }, STATE_REQUESTS) }
+      : {}),
   };
   console.log(JSON.stringify(result));
 } finally {

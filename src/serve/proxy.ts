@@ -11,6 +11,7 @@ import { exitCodeFor, indexFileVerifier } from "../pipeline.js";
 import { defaultCacheDir } from "../pypi/cache.js";
 import { DEFAULT_TIMEOUT_MS } from "../pypi/http.js";
 import { canonicalizeName } from "../pypi/names.js";
+import { projectOfFilename } from "../resolve/targets.js";
 import type { ProjectFile } from "../pypi/simple-api.js";
 import { renderJson, verifyDocument } from "../report/json.js";
 import { newDecisionId } from "../state/schema.js";
@@ -123,7 +124,14 @@ export async function createProxy(opts: ServeOptions, node: () => string) {
     fetch: (name) => metrics.time("page", () => client.getProject(name)),
     derive: async (page) => {
       const judged = await judge.judge(page);
-      await firstUse?.apply(canonicalizeName(page.name), judged);
+      try {
+        await firstUse?.apply(canonicalizeName(page.name), judged);
+      } catch (err) {
+        // The page is refused, but the verdicts reached are remembered: a
+        // remembered verdict is never counted or logged again, so do it now.
+        for (const j of judged) record(j);
+        throw err;
+      }
       const listed: ListedFile[] = [];
       for (const j of judged) {
         record(j);
@@ -186,30 +194,14 @@ export async function createProxy(opts: ServeOptions, node: () => string) {
     try {
       entry = await pages.get(name);
     } catch (err) {
-      if (err instanceof PyprovError && err.code === "INPUT_UNREADABLE") {
-        return plain(res, 404, "Not Found\n");
-      }
-      if (err instanceof PyprovError && err.code === "OFFLINE") {
-        return plain(res, 404, `${name} is not in the cache (--offline)\n`);
-      }
-      if (err instanceof PyprovError && err.code === "STATE_UNAVAILABLE") {
-        log(`refused ${name}: ${err.message}`);
-        res.setHeader("retry-after", "10");
-        return plain(res, 503, `${err.message}\n`);
-      }
-      log(`upstream error for ${name}: ${describeError(err)}`);
-      return plain(res, 502, `the upstream index could not be read: ${describeError(err)}\n`);
+      return pageError(res, name, err);
     }
     const gzip = acceptsGzip(req.headers["accept-encoding"]);
     const key = `${type}${tampered.size}`;
     let body = entry.rendered.get(key);
     metrics.cache.inc({ cache: "page", result: body ? "hit" : "miss" });
     if (!body) {
-      const listed = entry.derived.listed.filter((l) => !tampered.has(l.sha256));
-      for (const l of listed) {
-        const outcome = entry.derived.judged.find((j) => j.sha256 === l.sha256)?.outcome ?? "fail";
-        served.set(l.sha256, { file: l.file, project: canonicalizeName(entry.page.name), outcome });
-      }
+      const listed = servable(entry);
       const canonical = canonicalizeName(entry.page.name);
       body = Buffer.from(
         type === JSON_V1
@@ -229,6 +221,33 @@ export async function createProxy(opts: ServeOptions, node: () => string) {
       "cache-control": "max-age=0, must-revalidate",
     });
     res.end(req.method === "HEAD" ? undefined : sent);
+  }
+
+  /** Answer a page that could not be had (the file route too, when it looked one up). */
+  function pageError(res: ServerResponse, name: string, err: unknown): void {
+    if (err instanceof PyprovError && err.code === "INPUT_UNREADABLE") {
+      return plain(res, 404, "Not Found\n");
+    }
+    if (err instanceof PyprovError && err.code === "OFFLINE") {
+      return plain(res, 404, `${name} is not in the cache (--offline)\n`);
+    }
+    if (err instanceof PyprovError && err.code === "STATE_UNAVAILABLE") {
+      log(`refused ${name}: ${err.message}`);
+      res.setHeader("retry-after", "10");
+      return plain(res, 503, `${err.message}\n`);
+    }
+    log(`upstream error for ${name}: ${describeError(err)}`);
+    return plain(res, 502, `the upstream index could not be read: ${describeError(err)}\n`);
+  }
+
+  /** The files a page of `entry` lists, now deliverable by this node. */
+  function servable(entry: PageEntry<Listing>): ListedFile[] {
+    const listed = entry.derived.listed.filter((l) => !tampered.has(l.sha256));
+    for (const l of listed) {
+      const outcome = entry.derived.judged.find((j) => j.sha256 === l.sha256)?.outcome ?? "fail";
+      served.set(l.sha256, { file: l.file, project: canonicalizeName(entry.page.name), outcome });
+    }
+    return listed;
   }
 
   function root(req: IncomingMessage, res: ServerResponse): void {
@@ -261,7 +280,24 @@ export async function createProxy(opts: ServeOptions, node: () => string) {
   ): Promise<void> {
     const metadata = filename.endsWith(".metadata");
     const name = metadata ? filename.slice(0, -".metadata".length) : filename;
-    const s = served.get(sha256);
+    let s = served.get(sha256);
+    if (!s && !tampered.has(sha256)) {
+      // Listed by another node (a fleet behind a load balancer): deliverable
+      // when this node's own judgement of the project's page lists it.
+      let project: string | undefined;
+      try {
+        project = canonicalizeName(projectOfFilename(name));
+      } catch {
+        project = undefined;
+      }
+      if (project === undefined) return plain(res, 404, "Not Found\n");
+      try {
+        servable(await pages.get(project));
+      } catch (err) {
+        return pageError(res, project, err);
+      }
+      s = served.get(sha256);
+    }
     if (!s || s.file.filename !== name || tampered.has(sha256))
       return plain(res, 404, "Not Found\n");
     const size = s.file.size;

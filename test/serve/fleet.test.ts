@@ -31,6 +31,12 @@ beforeAll(async () => {
       ],
       "race-sqlite": [{ version: "1.0", files: [{ kind: "wheel" }] }],
       "race-postgres": [{ version: "1.0", files: [{ kind: "wheel" }] }],
+      "undecided-sqlite": [
+        { version: "1.0", files: [{ kind: "wheel" }, { kind: "sdist", provenance: "none" }] },
+      ],
+      "undecided-postgres": [
+        { version: "1.0", files: [{ kind: "wheel" }, { kind: "sdist", provenance: "none" }] },
+      ],
       outage: [{ version: "1.0", files: [{ kind: "wheel" }] }],
       fresh: [{ version: "1.0", files: [{ kind: "wheel" }] }],
     },
@@ -71,6 +77,7 @@ describe.each([sqliteBackend(), postgresBackend()])("a fleet on $name", (backend
     url: string,
     name: string,
     tofu = false,
+    busyTimeoutMs?: number,
   ): Promise<{ serve: RunningServe; store: ResilientStore }> {
     const cacheDir = synth.subdir();
     const store = await openResilientState(url, {
@@ -79,6 +86,7 @@ describe.each([sqliteBackend(), postgresBackend()])("a fleet on $name", (backend
       cacheDir,
       retryMs: 50,
       maxRetryMs: 200,
+      ...(busyTimeoutMs !== undefined ? { busyTimeoutMs } : {}),
     });
     stores.push(store);
     const serve = await startServe({
@@ -146,6 +154,22 @@ describe.each([sqliteBackend(), postgresBackend()])("a fleet on $name", (backend
     expect(rows.find((r) => r.verdict === "blocked")?.reasons[0]).toMatch(/provenance/);
   });
 
+  it("a file URL listed by another node is served after this node's own judgement; a blocked one is not", async () => {
+    const url = await backend.fresh();
+    const a = await node(url, "node-a");
+    const b = await node(url, "node-b");
+    const wheel = synth.release("mixed", "1.0").find((f) => f.kind === "wheel");
+    const sdist = synth.release("mixed", "1.0").find((f) => f.kind === "sdist");
+    const [listed] = await page(a.serve, "mixed");
+    // Behind a load balancer: the page came from node a, the download goes to node b.
+    const got = await fetch(new URL(listed?.url ?? "", b.serve.url));
+    expect(got.status).toBe(200);
+    expect(Buffer.from(await got.arrayBuffer()).equals(wheel?.body ?? Buffer.alloc(0))).toBe(true);
+    const refused = await fetch(new URL(`/files/${sdist?.sha256}/${sdist?.filename}`, b.serve.url));
+    expect(refused.status).toBe(404);
+    await refused.arrayBuffer();
+  });
+
   it("a first use met by two nodes at once records one baseline; a later publisher is blocked on both", async () => {
     const url = await backend.fresh();
     const race = `race-${backend.name}`;
@@ -177,6 +201,30 @@ describe.each([sqliteBackend(), postgresBackend()])("a fleet on $name", (backend
       expect(listed.map((f) => f.filename)).toEqual(pa.map((f) => f.filename));
     }
     expect(await a.store.baseline(race)).toEqual(baseline);
+  });
+
+  it("a file blocked while its project's first use could not be decided (503) is logged, once", async () => {
+    const url = await backend.fresh();
+    const project = `undecided-${backend.name}`;
+    const sdist = synth.release(project, "1.0").find((f) => f.kind === "sdist");
+    const a = await node(url, "node-a", true, 200);
+    const end = await backend.outage(url);
+    try {
+      // Verified here (the store is away), then refused: the first use needs the store.
+      const refused = await fetch(`${a.serve.url}${project}/`, { headers: { accept: JSON_TYPE } });
+      expect(refused.status).toBe(503);
+    } finally {
+      await end();
+    }
+    // Back: listed from the verdicts this node remembers, without verifying again.
+    expect((await page(a.serve, project)).map((f) => f.filename)).not.toContain(sdist?.filename);
+    expect(await page(a.serve, project)).toHaveLength(1);
+    await a.store.flushNow();
+    await new Promise((r) => setTimeout(r, 50));
+    await a.store.flushNow();
+    const rows = await a.store.decisions({ project });
+    expect(rows.map((r) => [r.filename, r.verdict])).toEqual([[sdist?.filename, "blocked"]]);
+    expect(await metric(a.serve, /^pyprov_serve_blocked_files_total /)).toBe(1);
   });
 });
 
