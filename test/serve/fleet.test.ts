@@ -7,6 +7,8 @@
  * exactly once when the database is back.
  */
 import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startServe, type RunningServe } from "../../src/serve/server.js";
 import { openResilientState } from "../../src/state/resilient.js";
@@ -239,7 +241,7 @@ describe("a fleet on PostgreSQL through an outage", () => {
     backend.teardown();
   });
 
-  it("keeps serving what it verified, refuses first uses (503), queues rows that land once; pip installs through two nodes", async () => {
+  it("keeps serving what it verified, refuses first uses (503), queues rows that land once; pip installs through three nodes at once", async () => {
     const url = await backend.fresh();
     const mk = async (name: string) => {
       const cacheDir = synth.subdir();
@@ -267,6 +269,7 @@ describe("a fleet on PostgreSQL through an outage", () => {
     };
     const a = await mk("node-a");
     const b = await mk("node-b");
+    const c = await mk("node-c");
     const [f] = await page(a.serve, "outage");
     expect(f).toBeDefined();
 
@@ -304,7 +307,7 @@ describe("a fleet on PostgreSQL through an outage", () => {
       if (!ended) await end();
     }
 
-    // Real pip through two nodes at once.
+    // Real pip through three nodes at once.
     const pip = (s: RunningServe, target: string) =>
       new Promise<number | null>((resolve) => {
         const child = spawn(
@@ -312,13 +315,13 @@ describe("a fleet on PostgreSQL through an outage", () => {
           [
             "-m",
             "pip",
-            "download",
+            "install",
             "--no-deps",
             "--no-cache-dir",
             "--disable-pip-version-check",
             "--only-binary",
             ":all:",
-            "-d",
+            "--target",
             target,
             "--index-url",
             s.url,
@@ -332,13 +335,11 @@ describe("a fleet on PostgreSQL through an outage", () => {
         );
         child.on("close", resolve);
       });
-    const [ra, rb] = await Promise.all([
-      pip(a.serve, synth.subdir()),
-      pip(b.serve, synth.subdir()),
-    ]);
-    expect([ra, rb]).toEqual([0, 0]);
-    await a.store.flushNow();
-    await b.store.flushNow();
+    const targets = [a, b, c].map(() => synth.subdir());
+    const codes = await Promise.all([a, b, c].map((n, i) => pip(n.serve, targets[i] ?? "")));
+    expect(codes).toEqual([0, 0, 0]);
+    for (const t of targets) expect(existsSync(join(t, "pipfleet", "__init__.py"))).toBe(true);
+    for (const n of [a, b, c]) await n.store.flushNow();
     await new Promise((r) => setTimeout(r, 100));
     const rows = await a.store.decisions({ project: "pipfleet" });
     expect(
@@ -346,6 +347,6 @@ describe("a fleet on PostgreSQL through an outage", () => {
         .filter((r) => r.verdict === "served")
         .map((r) => r.node)
         .sort(),
-    ).toEqual(["node-a", "node-b"]);
+    ).toEqual(["node-a", "node-b", "node-c"]);
   }, 60_000);
 });
