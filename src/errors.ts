@@ -95,6 +95,7 @@ export const FAILURE_CODES = [
   "INDEX_AMBIGUOUS", // an unpinned requirement pip may take from more than one index (dependency confusion)
   "ENTRY_MISMATCH", // the file a lock or requirement entry points at is another project's or version's
   "ARTIFACT_DIGEST", // downloaded bytes differ from the digest the lock or requirement pins
+  "INSTALLED_MODIFIED", // verify --installed: installed files differ from the verified wheel's RECORD
   "VERIFICATION", // any other failure reported by the Sigstore verifier
 ] as const;
 export type FailureCode = (typeof FAILURE_CODES)[number];

@@ -9,6 +9,7 @@
  */
 import { createHash } from "node:crypto";
 import { availableParallelism } from "node:os";
+import { join } from "node:path";
 import { PyprovError } from "./errors.js";
 import type { ContinuityOptions } from "./history/continuity.js";
 import type { Expectations } from "./identity/expectations.js";
@@ -58,6 +59,11 @@ export interface VerifyOptions {
   locks?: string[];
   /** pip installation reports (`--pip-report`; "-" is standard input). */
   pipReports?: string[];
+  /**
+   * Installed distributions (`--installed`): site-packages folders, virtual
+   * environments or root filesystems; an empty list is python3's environment.
+   */
+  installed?: string[] | undefined;
   /** Explicit provenance file for a single target; otherwise sidecars or the index. */
   provenance?: string | undefined;
   attestations?: string[] | undefined;
@@ -145,7 +151,8 @@ export async function verifyDistributions(opts: VerifyOptions): Promise<VerifyRu
     targets.length +
     (opts.requirements?.length ?? 0) +
     (opts.locks?.length ?? 0) +
-    (opts.pipReports?.length ?? 0);
+    (opts.pipReports?.length ?? 0) +
+    (opts.installed !== undefined ? 1 : 0);
   if (inputs === 0) throw new PyprovError("USAGE", "no distribution to verify");
   if (explicit && (inputs > 1 || targets.some((t) => t.kind !== "path" && t.kind !== "digest"))) {
     throw new PyprovError(
@@ -186,6 +193,20 @@ export async function verifyDistributions(opts: VerifyOptions): Promise<VerifyRu
         ),
     ),
   ];
+  if (opts.installed !== undefined) {
+    const { installedJobs } = await import("./installed/resolve.js");
+    const { wheelContentsStore } = await import("./installed/contents.js");
+    const { defaultCacheDir } = await import("./pypi/cache.js");
+    const contents = wheelContentsStore({
+      index,
+      dir:
+        opts.noCache === true
+          ? undefined
+          : join(opts.cacheDir ?? defaultCacheDir(), "wheel-contents"),
+      offline: opts.offline === true,
+    });
+    jobs.push(...installedJobs(opts.installed, { getPage, contents }));
+  }
   if (jobs.length > MAX_TARGETS) {
     throw new PyprovError(
       "INPUT_TOO_LARGE",
@@ -433,7 +454,12 @@ async function verifyWithPolicy(
   pool: VerifierPool | undefined,
 ): Promise<TargetReport> {
   const report = await verifySlot(slot, opts, explicit, fetchCtx, crypto, expectations, pool);
-  return applyPolicy(report, opts.policy, { now: opts.now ?? new Date() });
+  const judged = applyPolicy(report, opts.policy, { now: opts.now ?? new Date() });
+  if (slot.kind === "index" && slot.installed) {
+    const { applyInstalledCheck } = await import("./installed/report.js");
+    applyInstalledCheck(judged, slot.installed);
+  }
+  return judged;
 }
 
 async function verifySlot(

@@ -90,6 +90,10 @@ export function buildProgram(
       collect,
     )
     .option(
+      "--installed [PATH...]",
+      "verify installed distributions against their wheels: site-packages folders, virtual environments or root filesystems (default: python3's environment)",
+    )
+    .option(
       "--provenance <FILE>",
       "provenance file (the Integrity API body) for one local distribution",
     )

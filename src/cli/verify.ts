@@ -85,6 +85,9 @@ export async function runVerify(
   const requirements = strs(opts.requirement);
   const locks = strs(opts.lock);
   const pipReports = strs(opts.pipReport);
+  // --installed alone: python3's environment; with PATHs: those.
+  const installed =
+    opts.installed === true ? [] : opts.installed === undefined ? undefined : strs(opts.installed);
   if (pipReports.filter((p) => p === "-").length > 1) {
     throw new PyprovError("USAGE", "--pip-report - (standard input) can be given once");
   }
@@ -92,11 +95,12 @@ export async function runVerify(
     targets.length === 0 &&
     requirements.length === 0 &&
     locks.length === 0 &&
-    pipReports.length === 0
+    pipReports.length === 0 &&
+    installed === undefined
   ) {
     throw new PyprovError(
       "USAGE",
-      "nothing to verify: give targets, -r FILE, --lock FILE, --pip-report FILE or --filename/--sha256",
+      "nothing to verify: give targets, -r FILE, --lock FILE, --pip-report FILE, --installed [PATH...] or --filename/--sha256",
     );
   }
 
@@ -156,6 +160,7 @@ export async function runVerify(
     requirements,
     locks,
     pipReports,
+    installed,
     provenance: str(opts.provenance),
     attestations: strs(opts.attestation),
     expectations,

@@ -58,7 +58,13 @@ export function sitePackagesOf(path: string): string[] {
       { source: path },
     );
   }
-  return [...new Set(found)].sort();
+  // One folder reached twice (a venv's lib64 is often a link to lib) is one folder.
+  const byReal = new Map<string, string>();
+  for (const f of found.sort()) {
+    const real = realpathSync(f);
+    if (!byReal.has(real)) byReal.set(real, f);
+  }
+  return [...byReal.values()];
 }
 
 function isSitePackages(dir: string): boolean {

@@ -32,6 +32,14 @@ interface ZipEntry {
 }
 
 export function readWheelContents(bytes: Buffer, source: string): WheelContents {
+  return readWheel(bytes, source).contents;
+}
+
+/** The contents, and the RECORD's text as the wheel holds it (what a cache keeps). */
+export function readWheel(
+  bytes: Buffer,
+  source: string,
+): { contents: WheelContents; recordText: string } {
   const entries = centralDirectory(bytes, source);
   const records = entries.filter((e) => /^[^/]+\.dist-info\/RECORD$/.test(e.name));
   if (records.length !== 1) {
@@ -58,11 +66,15 @@ export function readWheelContents(bytes: Buffer, source: string): WheelContents 
     const tail = nl < 0 ? Buffer.alloc(0) : body.subarray(nl + 1);
     scriptTails.set(e.name, createHash("sha256").update(tail).digest("hex"));
   }
+  const recordText = text(record);
   return {
-    distInfo,
-    record: parseRecord(text(record), `${source}!${record.name}`),
-    entryPointScripts: entryPoints ? scriptNames(text(entryPoints)) : [],
-    scriptTails,
+    recordText,
+    contents: {
+      distInfo,
+      record: parseRecord(recordText, `${source}!${record.name}`),
+      entryPointScripts: entryPoints ? scriptNames(text(entryPoints)) : [],
+      scriptTails,
+    },
   };
 }
 

@@ -74,6 +74,8 @@ export const RULE_DESCRIPTIONS: Readonly<Record<string, string>> = {
   ENTRY_MISMATCH:
     "the file a lock or requirement entry points at is another project's or version's",
   ARTIFACT_DIGEST: "the downloaded file differs from the digest the lock or requirement pins",
+  INSTALLED_MODIFIED:
+    "an installed file is changed, missing or extra against the verified wheel's RECORD",
   VERIFICATION: "another failure reported by the Sigstore verifier",
   USAGE: "no verdict: a usage error",
   INPUT_UNREADABLE: "no verdict: an input could not be read",

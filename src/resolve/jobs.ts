@@ -5,6 +5,7 @@
  */
 import { isAbsolute, normalize } from "node:path";
 import { PyprovError, describeError } from "../errors.js";
+import type { InstalledCheck } from "../installed/resolve.js";
 import type { TargetSpec } from "../inputs/types.js";
 import type { ProvenanceCache } from "../pypi/cache.js";
 import { resolveSpec, type GetPage, type SpecContext } from "./spec.js";
@@ -23,7 +24,12 @@ import {
 /** One unit of work, in the order results are reported. */
 export type Slot =
   | { kind: "local"; arg: Extract<TargetArg, { kind: "path" | "digest" }> }
-  | { kind: "index"; file: ResolvedFile }
+  | {
+      kind: "index";
+      file: ResolvedFile;
+      /** verify --installed: the installed files compared with this wheel's RECORD. */
+      installed?: InstalledCheck;
+    }
   | { kind: "rejected"; target: RejectedTarget }
   | { kind: "unresolved"; target: UnresolvedTarget };
 

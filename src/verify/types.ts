@@ -24,6 +24,8 @@ export type CheckId =
   | "expectations"
   | "attestation-identities"
   | "coverage"
+  // verify --installed: the files on disk against the wheel's RECORD (installed/)
+  | "installed-files"
   // SLSA provenance fields against the certificate (slsa/level.ts)
   | "slsa-predicate"
   // Policy rules (policy/apply.ts), reported in TargetReport.policy.results
