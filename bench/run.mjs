@@ -28,7 +28,7 @@
  *
  * Environment: BENCH_RUNS (CLI runs, default 20), BENCH_N (attestations,
  * default 1000), PYPROV_CORPUS (corpus location), BENCH_SECTIONS (which of
- * cli, bundle, inprocess, requirements, serve, state to run; default all;
+ * cli, bundle, inprocess, requirements, installed, serve, state to run; default all;
  * the serve section's own parts: BENCH_SERVE_ONLY, see bench/serve.ts).
  */
 import { spawnSync } from "node:child_process";
@@ -41,9 +41,11 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 process.chdir(ROOT);
 const CORPUS = resolve(process.env.PYPROV_CORPUS ?? join(ROOT, "..", "shared", "corpus"));
 const RUNS = Number(process.env.BENCH_RUNS ?? 20);
-// BENCH_SECTIONS=cli,bundle,inprocess,requirements,serve,state picks sections (default: all).
+// BENCH_SECTIONS=cli,bundle,inprocess,requirements,installed,serve,state picks sections (default: all).
 const SECTIONS = new Set(
-  (process.env.BENCH_SECTIONS ?? "cli,bundle,inprocess,requirements,serve,state").split(","),
+  (process.env.BENCH_SECTIONS ?? "cli,bundle,inprocess,requirements,installed,serve,state").split(
+    ",",
+  ),
 );
 
 function stats(samples) {
@@ -207,6 +209,15 @@ if (SECTIONS.has("requirements")) {
     if (r.status !== 0) throw new Error(`requirements bench failed: ${r.stderr}`);
     results.requirements300 = JSON.parse(r.stdout.trim().split("\n").at(-1));
   }
+}
+
+// 3b. verify --installed: 100 installed distributions against a slow index,
+// cold and warm, and disk hashing speed (bench/installed.ts).
+if (SECTIONS.has("installed")) {
+  const installedBench = await buildBench("bench/installed.ts");
+  const r = spawnSync(process.execPath, [installedBench], { encoding: "utf8" });
+  if (r.status !== 0) throw new Error(`installed bench failed: ${r.stderr}`);
+  results.installed100 = JSON.parse(r.stdout.trim().split("\n").at(-1));
 }
 
 // 4. pyprov serve: cold and warm pages, verified downloads, pip through the

@@ -6,6 +6,7 @@
  */
 import { createHash } from "node:crypto";
 import { createReadStream, lstatSync, readdirSync } from "node:fs";
+import { readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { mapPool } from "../util/pool.js";
 import type { Observed } from "./compare.js";
@@ -21,11 +22,32 @@ export async function observeFiles(
   return new Map(unique.map((p, i) => [p, results[i] ?? null]));
 }
 
+/** Files up to this size are read in one call (most of a site-packages folder). */
+const SMALL = 1 << 20;
+
 async function hashOne(file: string): Promise<Observed> {
+  let size: number;
   try {
-    if (!lstatSync(file).isFile()) return null;
+    const st = lstatSync(file);
+    if (!st.isFile()) return null;
+    size = st.size;
   } catch {
     return null;
+  }
+  if (size <= SMALL) {
+    let b: Buffer;
+    try {
+      b = await readFile(file);
+    } catch {
+      return null;
+    }
+    const nl = b.indexOf(0x0a);
+    return {
+      sha256: createHash("sha256").update(b).digest("hex"),
+      tailSha256: createHash("sha256")
+        .update(nl < 0 ? Buffer.alloc(0) : b.subarray(nl + 1))
+        .digest("hex"),
+    };
   }
   const whole = createHash("sha256");
   const tail = createHash("sha256");
